@@ -1,0 +1,162 @@
+"""The embedded default LLM: a local GGUF model through llama-cpp-python.
+
+Prompts that share a prefix (the same instructions and claim, then different
+passages) reuse the model's KV cache, which is most of the cost on a small CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from factdesk.errors import LLMError, ModelMissingError
+from factdesk.llm_types import LLMRequest, LLMResponse
+from factdesk.protocols import LLM_BACKENDS
+from factdesk.settings import Settings
+
+
+class LlamaCppLLM:
+    """A GGUF model run in-process; one call at a time (the model is not re-entrant)."""
+
+    def __init__(
+        self, model_path: Path, *, n_ctx: int, n_threads: int, n_batch: int, seed: int
+    ) -> None:
+        if not model_path.is_file():
+            raise ModelMissingError(
+                f"The local model is not installed at {model_path}; run `factdesk models install`."
+            )
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        self.name = f"llama_cpp:{model_path.name}"
+        self._lock = threading.Lock()
+        try:
+            self._llm = Llama(
+                str(model_path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_batch=n_batch,
+                seed=seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise LLMError("llama_cpp", f"could not load {model_path}: {exc}") from exc
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise LLMError("llama_cpp", f"{model_path.name} has no chat template")
+        self._format = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")
+        self._grammars: dict[str, Any] = {}
+        self._n_ctx = n_ctx
+
+    def _prompt_tokens(self, request: LLMRequest) -> list[int]:
+        messages: Any = [m.model_dump() for m in request.messages]
+        prompt = self._format(messages=messages).prompt
+        tokens: list[int] = self._llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        if len(tokens) + request.max_tokens > self._n_ctx:
+            raise LLMError(
+                "llama_cpp",
+                f"the {request.kind} prompt needs {len(tokens) + request.max_tokens} tokens, "
+                f"more than the context of {self._n_ctx}",
+            )
+        return tokens
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+    def complete(self, request: LLMRequest) -> LLMResponse:
+        started = time.perf_counter()
+        with self._lock:
+            tokens = self._prompt_tokens(request)
+            grammar = self._grammar(request.json_schema) if request.json_schema else None
+            try:
+                out: Any = self._llm.create_completion(
+                    tokens,
+                    max_tokens=request.max_tokens,
+                    temperature=request.temperature,
+                    stop=request.stop or None,
+                    grammar=grammar,
+                    repeat_penalty=1.1,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise LLMError("llama_cpp", f"{request.kind} generation failed: {exc}") from exc
+        usage = out["usage"]
+        return LLMResponse(
+            text=out["choices"][0]["text"],
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
+            seconds=time.perf_counter() - started,
+        )
+
+    def classify(self, request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+        """Next-token probabilities of each choice's first token, renormalised over choices."""
+        with self._lock:
+            tokens = self._prompt_tokens(request)
+            logits = self._last_logits(tokens)
+        shifted = np.exp(logits - logits.max())
+        probs = shifted / shifted.sum()
+        mass = {choice: self._choice_mass(choice, probs) for choice in choices}
+        total = sum(mass.values())
+        if total <= 0:
+            return {choice: 1.0 / len(choices) for choice in choices}
+        return {choice: value / total for choice, value in mass.items()}
+
+    def _choice_mass(self, choice: str, probs: np.ndarray) -> float:
+        """Probability of the choice's first token, in the spellings a model may use."""
+        ids: set[int] = set()
+        for variant in {
+            choice,
+            choice.lower(),
+            choice.capitalize(),
+            " " + choice,
+            " " + choice.lower(),
+        }:
+            encoded = self._llm.tokenize(variant.encode(), add_bos=False, special=False)
+            if encoded:
+                ids.add(encoded[0])
+        return float(sum(float(probs[i]) for i in ids))
+
+    def _last_logits(self, tokens: list[int]) -> np.ndarray:
+        llm = self._llm
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        prefix = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            prefix += 1
+        prefix = min(prefix, len(tokens) - 1)  # always decode at least one token
+        try:
+            if prefix > 0 and llm._ctx.kv_cache_seq_rm(-1, prefix, -1):
+                llm.n_tokens = prefix
+            else:
+                llm.reset()
+                prefix = 0
+            llm.eval(tokens[prefix:])
+        except (ValueError, RuntimeError) as exc:
+            llm.reset()
+            raise LLMError("llama_cpp", f"evaluation failed: {exc}") from exc
+        return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
+
+
+@LLM_BACKENDS.register("llama_cpp")
+def _llama_cpp(settings: Settings) -> LlamaCppLLM:
+    configured = Path(settings.llm.model_file)
+    path = configured if configured.is_absolute() else settings.models_dir / configured
+    return LlamaCppLLM(
+        path,
+        n_ctx=settings.llm.n_ctx,
+        n_threads=settings.llm.n_threads,
+        n_batch=settings.llm.n_batch,
+        seed=settings.llm.seed,
+    )

@@ -1,0 +1,182 @@
+"""A scripted LLM: canned answers per prompt kind, for tests, demos and overhead benchmarks.
+
+Each kind answers from a script entry (a string, or a function of the request). The
+default script derives plausible answers from the prompt's own variables (it copies a
+sentence of the first passage into a section, says "Yes" when a passage shares most
+of a claim's words), so the whole pipeline runs end to end with no model at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from factdesk.errors import LLMError
+from factdesk.llm_types import LLMRequest, LLMResponse
+from factdesk.protocols import LLM_BACKENDS
+from factdesk.settings import Settings
+
+Responder = Callable[[LLMRequest], str]
+Chooser = Callable[[LLMRequest, Sequence[str]], dict[str, float]]
+
+_BLOCK = re.compile(r"<<<PASSAGE \[(\d+)\] from [^:]*: (.*?)>>>\n(.*?)\n<<<END", re.S)
+_WORDS = re.compile(r"[a-z0-9]+")
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "and",
+    "is",
+    "was",
+    "were",
+    "by",
+    "it",
+    "that",
+    "with",
+    "as",
+    "at",
+    "be",
+    "are",
+    "from",
+    "this",
+    "its",
+}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORDS.findall(text.lower()) if w not in _STOP}
+
+
+def _overlap(claim: str, passage: str) -> float:
+    words = _words(claim)
+    return len(words & _words(passage)) / len(words) if words else 0.0
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].rstrip(".")
+
+
+def _statement(question: str) -> str:
+    return question.strip().rstrip("?").strip() + "."
+
+
+def _understand(request: LLMRequest) -> str:
+    question = request.variables["question"]
+    return json.dumps(
+        {"normalized": question, "category": "other", "claims": [_statement(question)]}
+    )
+
+
+def _plan(request: LLMRequest) -> str:
+    return json.dumps(
+        {
+            "queries": [
+                {
+                    "angle": "background",
+                    "query": " ".join(sorted(_words(request.variables["claim"]))),
+                }
+            ]
+        }
+    )
+
+
+def _section(request: LLMRequest) -> str:
+    blocks = _BLOCK.findall(request.variables["passages"])
+    if not blocks:
+        return json.dumps({"heading": "Background", "body": ""})
+    key, title, text = blocks[0]
+    return json.dumps({"heading": title, "body": f"{_first_sentence(text)} [{key}]."})
+
+
+def _summary(request: LLMRequest) -> str:
+    first = request.variables["sections"].split("\n")[0]
+    body = first.split(": ", 1)[-1]
+    return json.dumps({"executive_summary": body, "bottom_line": body})
+
+
+def _followup(request: LLMRequest) -> str:
+    claim = request.variables["claim"].rstrip(".")
+    return json.dumps(
+        {
+            "questions": [
+                f"Who first made the claim that {claim}?",
+                f"What primary records exist about {claim}?",
+                f"How has reporting on {claim} changed over time?",
+            ]
+        }
+    )
+
+
+def _stance(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    yes = _overlap(request.variables["claim"], request.variables["passage"]) >= 0.6
+    return (
+        {"Yes": 0.85, "No": 0.05, "Unclear": 0.10}
+        if yes
+        else {"Yes": 0.05, "No": 0.05, "Unclear": 0.90}
+    )
+
+
+def _verify(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    yes = _overlap(request.variables["sentence"], request.variables["passage"]) >= 0.5
+    return {"Yes": 0.9, "No": 0.1} if yes else {"Yes": 0.1, "No": 0.9}
+
+
+DEFAULT_ANSWERS: dict[str, Responder] = {
+    "understand": _understand,
+    "plan": _plan,
+    "section": _section,
+    "summary": _summary,
+    "followup": _followup,
+}
+DEFAULT_CHOICES: dict[str, Chooser] = {"stance": _stance, "verify": _verify}
+
+
+class ScriptedLLM:
+    """Answers from a script; records every request in `calls`."""
+
+    name = "scripted"
+
+    def __init__(
+        self,
+        answers: Mapping[str, str | Responder] | None = None,
+        choices: Mapping[str, Mapping[str, float] | Chooser] | None = None,
+        *,
+        defaults: bool = True,
+    ) -> None:
+        self._answers: dict[str, str | Responder] = dict(DEFAULT_ANSWERS) if defaults else {}
+        self._answers.update(answers or {})
+        self._choices: dict[str, Mapping[str, float] | Chooser] = (
+            dict(DEFAULT_CHOICES) if defaults else {}
+        )
+        self._choices.update(choices or {})
+        self.calls: list[LLMRequest] = []
+
+    def complete(self, request: LLMRequest) -> LLMResponse:
+        self.calls.append(request)
+        answer = self._answers.get(request.kind)
+        if answer is None:
+            raise LLMError(self.name, f"no scripted answer for prompt kind {request.kind!r}")
+        text = answer if isinstance(answer, str) else answer(request)
+        return LLMResponse(text=text, prompt_tokens=0, completion_tokens=len(text.split()))
+
+    def classify(self, request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+        self.calls.append(request)
+        entry = self._choices.get(request.kind)
+        if entry is None:
+            raise LLMError(self.name, f"no scripted choice for prompt kind {request.kind!r}")
+        probs = dict(entry) if isinstance(entry, Mapping) else entry(request, choices)
+        return {c: float(probs.get(c, 0.0)) for c in choices}
+
+    def kinds(self) -> list[str]:
+        return [r.kind for r in self.calls]
+
+
+@LLM_BACKENDS.register("scripted")
+def _scripted(settings: Settings) -> ScriptedLLM:
+    return ScriptedLLM()

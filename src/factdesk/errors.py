@@ -1,0 +1,61 @@
+"""Typed errors: each carries one sentence a person can act on."""
+
+from __future__ import annotations
+
+
+class FactdeskError(Exception):
+    """Base class; `str(error)` is the message shown to the user."""
+
+    exit_code = 1
+
+
+class InputError(FactdeskError):
+    """The user's input (question, file, option) cannot be used."""
+
+    exit_code = 2
+
+
+class ConfigError(FactdeskError):
+    """Settings name something that does not exist or cannot work together."""
+
+    exit_code = 2
+
+
+class ModelMissingError(FactdeskError):
+    """A model file the configured backend needs is not installed."""
+
+    exit_code = 3
+
+
+class EmptyIndexError(FactdeskError):
+    """The local index holds no passages to search."""
+
+    exit_code = 3
+
+
+class BackendError(FactdeskError):
+    """A backend (LLM, search, embedder, store) failed while doing its job."""
+
+    def __init__(self, backend: str, message: str) -> None:
+        super().__init__(f"{backend}: {message}")
+        self.backend = backend
+
+
+class LLMError(BackendError):
+    """The language model failed or returned output that cannot be used."""
+
+
+class SearchError(BackendError):
+    """A search backend failed."""
+
+
+class NotFoundError(FactdeskError):
+    """A stored record that was asked for does not exist."""
+
+    exit_code = 4
+
+
+class CheckInterrupted(FactdeskError):
+    """The check was stopped before it finished (Ctrl-C or shutdown)."""
+
+    exit_code = 130

@@ -1,0 +1,43 @@
+"""Stage 9: three "Want to dive deeper?" questions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from factdesk.citations import strip_citations
+from factdesk.llm_types import parse_json
+from factdesk.models import Section, Understanding, Verdict
+from factdesk.prompts import FOLLOWUP
+from factdesk.protocols import LLM
+from factdesk.write import LANGUAGE_NAMES, VERDICT_WORDS
+
+COUNT = 3
+
+
+class _Questions(BaseModel):
+    questions: list[str]
+
+
+def _as_question(text: str) -> str:
+    text = strip_citations(" ".join(text.split())).rstrip(".")
+    return text if text.endswith("?") else text + "?"
+
+
+def followups(
+    llm: LLM, understanding: Understanding, verdict: Verdict, sections: Sequence[Section]
+) -> list[str]:
+    request = FOLLOWUP.render(
+        language=LANGUAGE_NAMES.get(understanding.language, "English"),
+        claim=understanding.claims[0].text,
+        verdict=VERDICT_WORDS[verdict.label],
+        headings="; ".join(s.heading for s in sections),
+    )
+    answer = parse_json(llm.name, llm.complete(request), _Questions)
+    unique: list[str] = []
+    for question in answer.questions:
+        cleaned = _as_question(question)
+        if len(cleaned) > 10 and cleaned.lower() not in (q.lower() for q in unique):
+            unique.append(cleaned)
+    return unique[:COUNT]

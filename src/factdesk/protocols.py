@@ -1,0 +1,64 @@
+"""The small interfaces every backend kind implements, and their registries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from factdesk.llm_types import LLMRequest, LLMResponse
+from factdesk.models import CheckRecord, Hit
+from factdesk.registry import Registry
+from factdesk.settings import Settings
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """A language model: free or schema-constrained text, and choice probabilities."""
+
+    name: str
+
+    def complete(self, request: LLMRequest) -> LLMResponse: ...
+
+    def classify(self, request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+        """Probability of each choice as the answer's first word (sums to 1)."""
+        ...
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    name: str
+
+    def search(self, query: str, limit: int) -> list[Hit]: ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """L2-normalised vectors, one row per text."""
+        ...
+
+
+@runtime_checkable
+class ReportStore(Protocol):
+    def save(self, record: CheckRecord) -> None: ...
+
+    def load(self, check_id: str) -> CheckRecord: ...
+
+
+class SearchContext:
+    """What a search backend may need besides settings, built once per desk."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+
+
+LLM_BACKENDS: Registry[Settings, LLM] = Registry("LLM")
+EMBEDDERS: Registry[Settings, Embedder] = Registry("embedder")
+SEARCH_BACKENDS: Registry[SearchContext, SearchBackend] = Registry("search")

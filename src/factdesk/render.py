@@ -1,0 +1,133 @@
+"""Reports as Markdown, JSON and HTML; all three carry the same content."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import jinja2
+from markupsafe import Markup, escape
+
+from factdesk.citations import CITATION_GROUP, parse_group
+from factdesk.models import Report
+
+LABELS = {
+    "supported": "Supported",
+    "refuted": "Refuted",
+    "conflicting": "Conflicting",
+    "not_enough_evidence": "Not enough evidence",
+}
+STANCES = {"supports": "supports", "refutes": "refutes", "context": "context only"}
+FORMATS = ("md", "json", "html")
+
+
+def checked_on(report: Report) -> str:
+    return f"{report.checked_on:%B} {report.checked_on.day}, {report.checked_on.year}"
+
+
+def _source_line(report: Report, n: int) -> str:
+    source = next(s for s in report.sources if s.n == n)
+    parts = [
+        source.outlet or source.domain or "local",
+        source.published.isoformat() if source.published else "undated",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def to_markdown(report: Report) -> str:
+    v = report.verdict
+    lines = [
+        f"# {report.title}",
+        "",
+        f"Checked on {checked_on(report)} · Category: {report.category}",
+        "",
+        f"> {report.disclaimer}",
+        "",
+        f"**Verdict: {LABELS[v.label]}** (confidence {v.confidence:.0%}). {v.summary}",
+        "",
+        "## Executive summary",
+        "",
+        report.executive_summary,
+        "",
+    ]
+    for number, section in enumerate(report.sections, start=1):
+        lines += [f"## {number}. {section.heading}", "", section.body, ""]
+    lines += ["## Bottom line", "", report.bottom_line, "", "## Sources", ""]
+    for s in report.sources:
+        lines.append(
+            f"{s.n}. **{s.title}**, {_source_line(report, s.n)}. <{s.url}> "
+            f"({s.source_type}; {STANCES[s.stance]})"
+        )
+    lines += ["", "## Want to dive deeper?", ""]
+    lines += [f"- {q}" for q in report.followups]
+    m, g = report.method, report.grounding
+    lines += [
+        "",
+        "## Method",
+        "",
+        "- Queries: " + "; ".join(f"{q.text} ({q.angle})" for q in m.queries),
+        f"- Search backends: {', '.join(m.backends)}"
+        + (f" (failed: {'; '.join(m.backend_errors)})" if m.backend_errors else ""),
+        f"- Passages considered: {len(m.passages_considered)}; used: {len(m.passages_used)}",
+        f"- Model: {m.model}; preset: {m.preset}; settings hash: {m.settings_hash}",
+        "- Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in m.timings.items()),
+        f"- Grounding: {g.sentences} sentences checked, {g.verified} verified, "
+        f"{g.recited} re-cited, {g.removed} removed",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def to_json(report: Report) -> str:
+    return report.model_dump_json(indent=2)
+
+
+def link_citations(text: str) -> Markup:
+    """Escape text, then turn each [n] into a link to source n."""
+    escaped = str(escape(text))
+
+    def link(match: re.Match[str]) -> str:
+        return " ".join(
+            f'<a class="cite" href="#source-{n}">[{n}]</a>' for n in parse_group(match.group(1))
+        )
+
+    return Markup(CITATION_GROUP.sub(link, escaped))
+
+
+SAFE_SCHEMES = ("http://", "https://", "file://")
+
+
+def safe_url(url: str) -> str:
+    """The URL if its scheme is harmless in a link, else "#" (no javascript: links)."""
+    return url if url.strip().lower().startswith(SAFE_SCHEMES) else "#"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("factdesk", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["cite"] = link_citations
+    env.filters["safe_url"] = safe_url
+    env.globals.update(LABELS=LABELS, STANCES=STANCES)
+    return env
+
+
+def to_html(report: Report) -> str:
+    return (
+        environment()
+        .get_template("report.html")
+        .render(report=report, checked_on=checked_on(report))
+    )
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "md":
+        return to_markdown(report)
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "html":
+        return to_html(report)
+    raise ValueError(fmt)

@@ -1,0 +1,191 @@
+"""One settings object for the whole desk, with nested sections and named presets.
+
+Precedence, highest first: explicit keyword arguments, `FACTDESK_*` environment
+variables (nested with `__`, e.g. `FACTDESK_LLM__BACKEND=openai`), the chosen preset
+(`FACTDESK_PRESET` or `preset=`), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from factdesk.errors import ConfigError
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("factdesk", appauthor=False))
+
+
+class LLMSettings(BaseModel):
+    backend: str = "llama_cpp"
+    model_file: str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"  # relative to the models dir
+    model_name: str = ""
+    base_url: str = ""  # empty: the backend's own default endpoint
+    api_key: SecretStr = SecretStr("")
+    n_ctx: int = 4096
+    n_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))
+    n_batch: int = 512
+    temperature: float = 0.0
+    seed: int = 7
+    timeout_s: float = 120.0
+
+
+class EmbedderSettings(BaseModel):
+    backend: str = "minilm"
+    threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))
+    batch_size: int = 16
+    max_tokens: int = 128
+
+
+class SearchSettings(BaseModel):
+    backends: list[str] = Field(default_factory=lambda: ["local"])
+    per_query: int = 30
+    rrf_k: int = 60
+    bm25_candidates: int = 50
+    vector_candidates: int = 50
+
+
+class IndexSettings(BaseModel):
+    chunk_words: int = 120
+    chunk_overlap_words: int = 20
+
+
+class PipelineSettings(BaseModel):
+    max_question_chars: int = 2000
+    max_claims: int = 2
+    max_queries: int = 5
+    evidence_k: int = 6
+    max_per_document: int = 2
+    min_relevance: float = 0.30
+    mmr_lambda: float = 0.7
+    stance_threshold: float = 0.55
+    verdict_min_support: float = 0.55
+    sections_min: int = 3
+    sections_max: int = 5
+    passages_per_section: int = 2
+    section_max_tokens: int = 160
+    ground_with_llm: bool = True
+    ground_lexical_pass: float = 0.75
+    ground_lexical_fail: float = 0.25
+    ground_llm_pass: float = 0.5
+
+
+class ModelsSettings(BaseModel):
+    dir: Path | None = None
+    pip: str = ""
+
+
+class Settings(BaseSettings):
+    """Everything configurable; hash it with `settings_hash` to stamp reports."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FACTDESK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    preset: str = "default"
+    home: Path = Field(default_factory=default_home)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    models: ModelsSettings = Field(default_factory=ModelsSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            PresetSource(settings_cls, init_settings),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models.dir or self.home / "models"
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "factdesk.sqlite3"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index.sqlite3"
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "fast": {
+        "pipeline": {
+            "max_queries": 3,
+            "evidence_k": 4,
+            "sections_max": 3,
+            "section_max_tokens": 120,
+            "ground_with_llm": False,
+        }
+    },
+    "thorough": {
+        "pipeline": {"max_queries": 7, "evidence_k": 9, "sections_max": 6, "max_claims": 3},
+        "search": {"per_query": 50},
+    },
+    "hosted": {"llm": {"backend": "openai", "n_ctx": 16384}},
+}
+
+
+class PresetSource(PydanticBaseSettingsSource):
+    """Supplies the values of the named preset, below the environment in precedence."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource
+    ) -> None:
+        super().__init__(settings_cls)
+        self._init = init_settings
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        name = self._init().get("preset") or os.environ.get("FACTDESK_PRESET") or "default"
+        if name not in PRESETS:
+            known = ", ".join(sorted(PRESETS))
+            raise ConfigError(f"Unknown preset {name!r}; choose one of: {known}.")
+        return copy.deepcopy(PRESETS[name])
+
+
+_UNHASHED = {"home", "models", "preset"}
+
+
+def settings_hash(settings: Settings) -> str:
+    """A short, stable hash of everything that can change a report's content.
+
+    Paths and secrets are left out: moving the data directory or rotating a key
+    does not change what a check would say.
+    """
+    data = settings.model_dump(mode="json", exclude=_UNHASHED)
+    data["llm"].pop("api_key", None)
+    data["llm"].pop("n_threads", None)
+    data["embedder"].pop("threads", None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

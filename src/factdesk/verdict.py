@@ -1,0 +1,70 @@
+"""Stage 6: one verdict from the stance judgements, with a confidence.
+
+The rule that matters most: when no passage takes a side, the verdict is
+not_enough_evidence, never refuted. A claim is only refuted by a passage that
+contradicts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from factdesk.models import Claim, ClaimVerdict, Evidence, Verdict, VerdictLabel
+
+
+def claim_verdict(claim: Claim, evidence: Sequence[Evidence], min_support: float) -> ClaimVerdict:
+    support = refute = 0.0
+    for item in evidence:
+        for judgement in item.judgements:
+            if judgement.claim_id == claim.id:
+                support = max(support, judgement.scores.supports)
+                refute = max(refute, judgement.scores.refutes)
+    label: VerdictLabel
+    if support >= min_support and refute >= min_support:
+        label, confidence = "conflicting", min(support, refute)
+    elif support >= min_support:
+        label, confidence = "supported", support * (1 - 0.5 * refute)
+    elif refute >= min_support:
+        label, confidence = "refuted", refute * (1 - 0.5 * support)
+    else:
+        label, confidence = "not_enough_evidence", 1 - max(support, refute)
+    return ClaimVerdict(
+        claim_id=claim.id,
+        label=label,
+        confidence=round(confidence, 3),
+        support=round(support, 3),
+        refute=round(refute, 3),
+    )
+
+
+def combine(per_claim: Sequence[ClaimVerdict]) -> tuple[VerdictLabel, float]:
+    """The first claim is the question's own; the others can only make it conflicting."""
+    main = per_claim[0]
+    others = {v.label for v in per_claim[1:]}
+    if main.label == "supported" and "refuted" in others:
+        return "conflicting", main.confidence * 0.8
+    if main.label == "refuted" and "supported" in others:
+        return "conflicting", main.confidence * 0.8
+    return main.label, main.confidence
+
+
+SUMMARIES: dict[VerdictLabel, str] = {
+    "supported": "The sources found support the claim.",
+    "refuted": "The sources found contradict the claim.",
+    "conflicting": "The sources found disagree: some support the claim and some contradict it.",
+    "not_enough_evidence": (
+        "The sources found do not address this claim, so factdesk cannot say whether it is "
+        "true or false. That the sources are silent is not evidence that it is false."
+    ),
+}
+
+
+def decide(claims: Sequence[Claim], evidence: Sequence[Evidence], min_support: float) -> Verdict:
+    per_claim = [claim_verdict(c, evidence, min_support) for c in claims]
+    label, confidence = combine(per_claim)
+    return Verdict(
+        label=label,
+        confidence=round(min(max(confidence, 0.0), 1.0), 3),
+        summary=SUMMARIES[label],
+        per_claim=per_claim,
+    )

@@ -1,0 +1,142 @@
+"""Stage 7: write the report section by section from small evidence sets.
+
+Each section sees at most a few passages that share a stance, so the local model
+stays within its strength; its heading names the actors those passages describe.
+The executive summary and bottom line are then written from the sections. A last
+"limits" section, written by code, says what the evidence could not establish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from factdesk.citations import strip_citations
+from factdesk.llm_types import parse_json
+from factdesk.models import Draft, Evidence, Section, StanceLabel, Understanding, Verdict
+from factdesk.prompts import SECTION, SUMMARY, evidence_block
+from factdesk.protocols import LLM
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "French",
+    "es": "Spanish",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+}
+ROLES: dict[StanceLabel, str] = {
+    "supports": "support the claim",
+    "refutes": "contradict the claim",
+    "context": "give background on the subject; they neither confirm nor deny the claim",
+}
+VERDICT_WORDS = {
+    "supported": "supported by the sources",
+    "refuted": "contradicted by the sources",
+    "conflicting": "the sources conflict",
+    "not_enough_evidence": "not enough evidence: the sources do not address it",
+}
+
+
+class _SectionText(BaseModel):
+    heading: str
+    body: str
+
+
+class _Summary(BaseModel):
+    executive_summary: str
+    bottom_line: str
+
+
+def group_evidence(
+    evidence: Sequence[Evidence], per_section: int, min_sections: int, max_sections: int
+) -> list[list[Evidence]]:
+    """Groups of evidence that share a stance, supporting first, then refuting, then context."""
+    groups: list[list[Evidence]] = []
+    for stance in ("supports", "refutes", "context"):
+        members = sorted((e for e in evidence if e.stance() == stance), key=lambda e: -e.relevance)
+        groups += [members[i : i + per_section] for i in range(0, len(members), per_section)]
+    while len(groups) < min_sections and any(len(g) > 1 for g in groups):
+        largest = max(range(len(groups)), key=lambda i: len(groups[i]))
+        group = groups.pop(largest)
+        groups[largest:largest] = [group[:1], group[1:]]
+    return groups[:max_sections]
+
+
+def limits_section(
+    understanding: Understanding, verdict: Verdict, considered: int, used: int
+) -> Section:
+    """What the check could not establish, stated about the evidence, not about the world."""
+    sentences = [f"This check read {used} of {considered} passages that its searches found."]
+    for claim, result in zip(understanding.claims, verdict.per_claim, strict=True):
+        quoted = strip_citations(claim.text).rstrip(".")
+        if result.label == "not_enough_evidence":
+            sentences.append(
+                f'None of them confirms or contradicts the claim "{quoted}"; silence in '
+                "these sources says nothing about whether it is true."
+            )
+        elif result.label == "conflicting":
+            sentences.append(f'The sources disagree on the claim "{quoted}".')
+    sentences.append(
+        "The check can only be as complete as the sources it could search; newer or "
+        "local reporting may change the picture."
+    )
+    return Section(
+        heading="What the sources do not settle", body=" ".join(sentences), kind="limits"
+    )
+
+
+def write(
+    llm: LLM,
+    understanding: Understanding,
+    evidence: Sequence[Evidence],
+    verdict: Verdict,
+    *,
+    per_section: int,
+    min_sections: int,
+    max_sections: int,
+    section_max_tokens: int,
+    considered: int,
+) -> Draft:
+    language = LANGUAGE_NAMES.get(understanding.language, "English")
+    claim = understanding.claims[0].text
+    sections: list[Section] = []
+    for group in group_evidence(evidence, per_section, min_sections, max_sections - 1):
+        passages = "\n\n".join(
+            evidence_block(
+                e.key, e.passage.title, e.passage.outlet or e.passage.domain, e.passage.text
+            )
+            for e in group
+        )
+        request = SECTION.render(
+            max_tokens=section_max_tokens,
+            language=language,
+            claim=claim,
+            role=ROLES[group[0].stance()],
+            passages=passages,
+        )
+        written = parse_json(llm.name, llm.complete(request), _SectionText)
+        sections.append(
+            Section(heading=written.heading.strip().rstrip("."), body=written.body.strip())
+        )
+    section_text = "\n".join(f"- {s.heading}: {s.body}" for s in sections) or "(none)"
+    summary = parse_json(
+        llm.name,
+        llm.complete(
+            SUMMARY.render(
+                language=language,
+                claim=claim,
+                verdict=VERDICT_WORDS[verdict.label],
+                sections=section_text,
+            )
+        ),
+        _Summary,
+    )
+    sections.append(limits_section(understanding, verdict, considered, len(evidence)))
+    return Draft(
+        executive_summary=summary.executive_summary.strip(),
+        sections=sections,
+        bottom_line=summary.bottom_line.strip(),
+    )

@@ -1,0 +1,105 @@
+"""Shared fixtures: settings in a temporary home, a small corpus, a scripted desk."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from factdesk.backends.embedders import HashingEmbedder
+from factdesk.backends.scripted import ScriptedLLM
+from factdesk.desk import Desk
+from factdesk.index import LocalIndex
+from factdesk.models import Document
+from factdesk.settings import Settings
+from factdesk.store import SQLiteStore
+
+CORPUS = [
+    Document(
+        id="eiffel-tower",
+        title="Eiffel Tower",
+        text="The Eiffel Tower is a wrought-iron lattice tower on the Champ de Mars in "
+        "Paris. It was built from 1887 to 1889 as the centrepiece of the 1889 "
+        "World's Fair, the Exposition Universelle.",
+        url="https://en.wikipedia.org/wiki/Eiffel_Tower",
+        domain="en.wikipedia.org",
+        outlet="Wikipedia",
+        source_type="encyclopedia",
+    ),
+    Document(
+        id="gustave-eiffel",
+        title="Gustave Eiffel",
+        text="Gustave Eiffel was a French civil engineer whose company designed and "
+        "built the Eiffel Tower for the 1889 World's Fair in Paris.",
+        url="https://en.wikipedia.org/wiki/Gustave_Eiffel",
+        domain="en.wikipedia.org",
+        outlet="Wikipedia",
+        source_type="encyclopedia",
+    ),
+    Document(
+        id="statue-liberty",
+        title="Statue of Liberty",
+        text="The Statue of Liberty is a colossal sculpture on Liberty Island in New "
+        "York Harbor. Its metal framework was built by Gustave Eiffel.",
+        url="https://en.wikipedia.org/wiki/Statue_of_Liberty",
+        domain="en.wikipedia.org",
+        outlet="Wikipedia",
+        source_type="encyclopedia",
+    ),
+    Document(
+        id="photosynthesis",
+        title="Photosynthesis",
+        text="Photosynthesis is the process by which plants use sunlight, water and "
+        "carbon dioxide to make glucose and release oxygen.",
+        url="https://en.wikipedia.org/wiki/Photosynthesis",
+        domain="en.wikipedia.org",
+        outlet="Wikipedia",
+        source_type="encyclopedia",
+    ),
+    Document(
+        id="minneapolis",
+        title="Minneapolis",
+        text="Minneapolis is the largest city in Minnesota. It lies on both banks of the "
+        "Mississippi River and is governed by a mayor and a city council.",
+        url="https://en.wikipedia.org/wiki/Minneapolis",
+        domain="en.wikipedia.org",
+        outlet="Wikipedia",
+        source_type="encyclopedia",
+    ),
+]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in list(os.environ):
+        if name.startswith("FACTDESK_"):
+            monkeypatch.delenv(name)
+    return Settings(
+        home=tmp_path / "home", llm={"backend": "scripted"}, embedder={"backend": "hashing"}
+    )
+
+
+@pytest.fixture
+def index(settings: Settings) -> Iterator[LocalIndex]:
+    idx = LocalIndex(settings.index_path, HashingEmbedder())
+    idx.add(CORPUS)
+    yield idx
+    idx.close()
+
+
+@pytest.fixture
+def llm() -> ScriptedLLM:
+    return ScriptedLLM()
+
+
+@pytest.fixture
+def desk(settings: Settings, index: LocalIndex, llm: ScriptedLLM) -> Desk:
+    return Desk(
+        settings=settings,
+        llm=llm,
+        embedder=index.embedder,
+        searchers=[index],
+        store=SQLiteStore(settings.db_path),
+    )

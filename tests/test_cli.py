@@ -1,0 +1,127 @@
+"""The command line as a user meets it: exit codes, one-line errors, no tracebacks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.conftest import CORPUS
+
+QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
+
+
+@pytest.fixture
+def env(tmp_path, settings):
+    values = {k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")}
+    values.update(
+        FACTDESK_HOME=str(tmp_path / "home"),
+        FACTDESK_LLM__BACKEND="scripted",
+        FACTDESK_EMBEDDER__BACKEND="hashing",
+        FACTDESK_MODELS__DIR=str(tmp_path / "no-models"),
+    )
+    return values
+
+
+def factdesk(env, *args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "factdesk.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(
+        "\n".join(d.model_dump_json(include={"id", "title", "text", "url"}) for d in CORPUS)
+    )
+    return path
+
+
+def assert_clean_error(result, code, phrase):
+    assert result.returncode == code, result.stderr
+    assert phrase in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
+def test_bad_questions_get_one_sentence_and_exit_2(env, question):
+    assert_clean_error(factdesk(env, "check", question), 2, "Error:")
+
+
+def test_empty_index_without_sample_says_how_to_fill_it(env):
+    assert_clean_error(factdesk(env, "check", QUESTION), 3, "ingest --sample")
+
+
+def test_missing_local_model_says_how_to_install_it(env):
+    env = {**env, "FACTDESK_LLM__BACKEND": "llama_cpp"}
+    assert_clean_error(factdesk(env, "check", QUESTION), 3, "factdesk models install")
+
+
+def test_unknown_format_and_bad_settings(env):
+    assert_clean_error(factdesk(env, "check", QUESTION, "--format", "pdf"), 2, "Unknown format")
+    bad = {**env, "FACTDESK_PIPELINE__EVIDENCE_K": "many"}
+    assert_clean_error(factdesk(bad, "check", QUESTION), 2, "pipeline.evidence_k")
+    assert_clean_error(factdesk(env, "check", QUESTION, "--preset", "nope"), 2, "Unknown preset")
+
+
+def test_ingest_check_list_show(env, corpus, tmp_path):
+    ingested = factdesk(env, "ingest", str(corpus))
+    assert ingested.returncode == 0, ingested.stderr
+    assert "5 document(s)" in ingested.stderr
+
+    checked = factdesk(env, "check", QUESTION, "--format", "json")
+    assert checked.returncode == 0, checked.stderr
+    report = json.loads(checked.stdout)
+    for stage in ("understand", "search", "ground", "followup"):
+        assert f"✓ {stage}" in checked.stderr
+    assert report["verdict"]["label"] == "supported"
+    assert set(report) >= {
+        "id",
+        "question",
+        "language",
+        "category",
+        "checked_on",
+        "disclaimer",
+        "verdict",
+        "executive_summary",
+        "sections",
+        "bottom_line",
+        "sources",
+        "followups",
+        "method",
+        "grounding",
+    }
+
+    listed = factdesk(env, "list")
+    assert report["id"] in listed.stdout
+
+    out = tmp_path / "r.html"
+    shown = factdesk(env, "show", report["id"], "--format", "html", "--out", str(out))
+    assert shown.returncode == 0, shown.stderr
+    assert "<h2>Bottom line</h2>" in out.read_text()
+
+    md = factdesk(env, "show", report["id"])
+    assert md.stdout.startswith(f"# {QUESTION}")
+
+    assert_clean_error(factdesk(env, "show", "nope"), 4, "No stored check")
+
+
+def test_ingest_reports_bad_files_and_keeps_good_ones(env, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.md").write_text("# Quartz\nQuartz is a hard mineral.")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf8")
+    result = factdesk(env, "ingest", str(folder))
+    assert_clean_error(result, 2, "not valid UTF-8")
+    assert "1 document(s)" in result.stderr
+    assert_clean_error(factdesk(env, "ingest"), 2, "--sample")
+    assert_clean_error(
+        factdesk(env, "ingest", str(Path(tmp_path) / "missing")), 2, "does not exist"
+    )

@@ -1,0 +1,136 @@
+"""The ground stage: checking, re-citing, removing, then numbering sources."""
+
+import pytest
+
+from factdesk.backends.scripted import ScriptedLLM
+from factdesk.errors import FactdeskError
+from factdesk.ground import (
+    GroundingPolicy,
+    check_contract,
+    ground,
+    lexical_support,
+    number_sources,
+)
+from factdesk.models import Draft, Evidence, Passage, Section, Verdict
+
+
+def _evidence(key, doc, text, title="T"):
+    return Evidence(
+        key=key,
+        passage=Passage(
+            id=f"{doc}#{key}", doc_id=doc, title=title, text=text, url=f"https://ex.org/{doc}"
+        ),
+        relevance=0.9,
+    )
+
+
+EVIDENCE = [
+    _evidence(1, "tower", "The Eiffel Tower was completed in 1889 for the World's Fair."),
+    _evidence(2, "eiffel", "Gustave Eiffel's company designed the tower."),
+    _evidence(3, "tower", "The tower is 330 metres tall and stands in Paris."),
+]
+VERDICT = Verdict(label="supported", confidence=0.8, summary="The sources found support it.")
+
+
+def test_lexical_support_counts_content_words_and_demands_numbers():
+    passage = "The Eiffel Tower was completed in 1889 for the World's Fair."
+    assert lexical_support("The Eiffel Tower was completed in 1889.", passage) == 1.0
+    assert lexical_support("The Eiffel Tower was completed in 1899.", passage) <= 0.2
+    assert lexical_support("Bananas are yellow.", passage) == 0.0
+    assert lexical_support("The Eiffel Tower was not completed in 1889.", passage) == 0.5
+
+
+def _draft(summary, body, bottom="The tower was completed in 1889 [1]."):
+    return Draft(
+        executive_summary=summary,
+        sections=[
+            Section(heading="H", body=body),
+            Section(heading="Limits", body="No source says [7].", kind="limits"),
+        ],
+        bottom_line=bottom,
+    )
+
+
+def test_supported_sentences_kept_wrong_citations_recited_inventions_removed():
+    llm = ScriptedLLM()
+    draft = _draft(
+        "The Eiffel Tower was completed in 1889 [1]. Gustave Eiffel's company designed the "
+        "tower [3]. The tower was painted gold by aliens in 2020 [1].",
+        "The tower stands in Paris and is 330 metres tall [3].",
+    )
+    grounded, grounding = ground(llm, draft, EVIDENCE, VERDICT, "en", GroundingPolicy())
+    assert grounded.executive_summary == (
+        "The Eiffel Tower was completed in 1889 [1]. Gustave Eiffel's company designed the "
+        "tower [2]."
+    )
+    assert (
+        grounding.sentences,
+        grounding.cited,
+        grounding.verified,
+        grounding.recited,
+        grounding.removed,
+    ) == (5, 5, 3, 1, 1)
+    removed = [c.text for c in grounding.checks if c.outcome == "removed"]
+    assert removed == ["The tower was painted gold by aliens in 2020."]
+    assert grounded.sections[1].body == "No source says [7]."  # limits sections are untouched
+
+
+def test_uncited_sentence_gets_a_citation_when_a_passage_supports_it():
+    draft = _draft("The tower stands in Paris and is 330 metres tall.", "x")
+    grounded, grounding = ground(ScriptedLLM(), draft, EVIDENCE, VERDICT, "en", GroundingPolicy())
+    assert grounded.executive_summary == "The tower stands in Paris and is 330 metres tall [3]."
+    assert grounding.cited == 0 + 1  # only the bottom line was cited as written
+
+
+def test_ambiguous_sentences_go_to_the_model_and_follow_its_answer():
+    asked = []
+
+    def verify(request, choices):
+        asked.append(request.variables["sentence"])
+        return {"Yes": 0.1, "No": 0.9}
+
+    llm = ScriptedLLM(choices={"verify": verify})
+    sentence = "Eiffel's firm drew up the plans for the structure [2]."
+    grounded, grounding = ground(
+        llm, _draft(sentence, "x"), EVIDENCE, VERDICT, "en", GroundingPolicy()
+    )
+    assert sentence.replace(" [2]", "") in asked
+    assert grounding.checks[0].outcome == "removed"
+    assert grounded.executive_summary == VERDICT.summary  # nothing left: the verdict speaks
+
+
+def test_empty_blocks_fall_back_and_empty_sections_are_dropped():
+    draft = _draft("Aliens built it [1].", "Aliens again [2].", bottom="Aliens [3].")
+    grounded, _ = ground(ScriptedLLM(), draft, EVIDENCE, VERDICT, "en", GroundingPolicy())
+    assert grounded.executive_summary == VERDICT.summary
+    assert grounded.bottom_line == VERDICT.summary
+    assert [s.kind for s in grounded.sections] == ["limits"]
+
+
+def test_number_sources_by_first_appearance_merging_passages_of_one_document():
+    draft = Draft(
+        executive_summary="Designed by Eiffel [2]. Completed in 1889 [1].",
+        sections=[Section(heading="H", body="It is 330 metres tall [3].")],
+        bottom_line="Done [1] [2].",
+    )
+    numbered, sources = number_sources(draft, EVIDENCE)
+    assert numbered.executive_summary == "Designed by Eiffel [1]. Completed in 1889 [2]."
+    assert numbered.sections[0].body == "It is 330 metres tall [2]."
+    assert [(s.n, s.url) for s in sources] == [
+        (1, "https://ex.org/eiffel"),
+        (2, "https://ex.org/tower"),
+    ]
+    assert sources[1].passage_ids == ["tower#1", "tower#3"]
+
+
+def test_check_contract_refuses_unknown_numbers_and_uncited_sources(desk):
+    from factdesk.pipeline import run_check
+
+    report = run_check(desk, "Was the Eiffel Tower built for the 1889 World's Fair?").report
+    check_contract(report)
+    broken = report.model_copy(update={"bottom_line": report.bottom_line + " Also [99]."})
+    with pytest.raises(FactdeskError, match=r"\[99\] cites no listed source"):
+        check_contract(broken)
+    extra = report.sources[0].model_copy(update={"n": len(report.sources) + 1})
+    with pytest.raises(FactdeskError, match="never cited"):
+        check_contract(report.model_copy(update={"sources": [*report.sources, extra]}))

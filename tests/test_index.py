@@ -1,0 +1,58 @@
+import pytest
+
+from factdesk.backends.embedders import HashingEmbedder
+from factdesk.errors import BackendError, EmptyIndexError
+from factdesk.index import LocalIndex, chunk_text, fts_query
+from factdesk.models import Document
+
+
+def test_short_text_stays_one_chunk():
+    assert chunk_text("One sentence. Two sentences.", 120, 20) == ["One sentence. Two sentences."]
+
+
+def test_long_text_is_cut_on_sentence_boundaries_with_overlap():
+    sentences = [f"Sentence number {i} has exactly seven words." for i in range(40)]
+    chunks = chunk_text(" ".join(sentences), 50, 10)
+    assert len(chunks) > 4
+    assert all(chunk.endswith(".") for chunk in chunks)
+    assert all(len(chunk.split()) <= 60 for chunk in chunks)
+    # the last sentence of one chunk opens the next
+    assert chunks[1].startswith(chunks[0].split(". ")[-1].rstrip("."))
+
+
+def test_fts_query_quotes_terms_so_syntax_cannot_leak():
+    query = fts_query('Eiffel AND tower* NEAR("xy" OR) -- 1889 x')
+    assert query == '"eiffel" OR "tower" OR "near" OR "xy" OR "1889"'
+    assert fts_query("the of and") == ""
+
+
+def test_search_finds_the_relevant_passage_first(index):
+    hits = index.search("When was the Eiffel Tower built?", 3)
+    assert hits[0].passage.doc_id in {"eiffel-tower", "gustave-eiffel"}
+    assert hits[0].passage.url.startswith("https://en.wikipedia.org/")
+    assert [h.rank for h in hits] == [0, 1, 2]
+
+
+def test_search_survives_fts_syntax_in_user_text(index):
+    assert index.search('"unbalanced AND (NEAR photosynthesis*', 2)
+
+
+def test_reingesting_a_document_replaces_its_passages(index):
+    before = index.count()
+    index.add([Document(id="photosynthesis", title="Photosynthesis", text="Plants make sugar.")])
+    assert index.count() == before
+    hits = index.search("plants sugar", 5)
+    texts = [h.passage.text for h in hits if h.passage.doc_id == "photosynthesis"]
+    assert texts == ["Plants make sugar."]
+
+
+def test_empty_index_says_how_to_fill_it(tmp_path):
+    empty = LocalIndex(tmp_path / "i.sqlite3", HashingEmbedder())
+    with pytest.raises(EmptyIndexError, match="ingest --sample"):
+        empty.search("anything", 5)
+
+
+def test_index_refuses_a_different_embedder(index):
+    index.close()
+    with pytest.raises(BackendError, match="built with embedder hashing:256"):
+        LocalIndex(index.path, HashingEmbedder(dimension=64))

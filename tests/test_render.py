@@ -1,0 +1,61 @@
+from factdesk.pipeline import run_check
+from factdesk.render import link_citations, render, safe_url, to_html, to_markdown
+
+HOSTILE = '<script>alert("x")</script>" onmouseover="alert(1)'
+
+
+def _report(desk):
+    return run_check(desk, "Was the Eiffel Tower built for the 1889 World's Fair?").report
+
+
+def test_html_escapes_every_value_from_sources_and_users(desk):
+    report = _report(desk)
+    source = report.sources[0].model_copy(update={"title": HOSTILE, "url": "javascript:alert(1)"})
+    hostile = report.model_copy(
+        update={
+            "title": HOSTILE,
+            "question": HOSTILE,
+            "sources": [source, *report.sources[1:]],
+            "followups": [HOSTILE, "b?", "c?"],
+        }
+    )
+    html = to_html(hostile)
+    assert "<script>" not in html
+    assert 'onmouseover="alert' not in html
+    assert "&lt;script&gt;" in html
+    assert 'href="javascript:' not in html
+    assert "Content-Security-Policy" in html
+
+
+def test_citations_become_links_to_sources():
+    assert str(link_citations("Built in 1889 [1] [2].")) == (
+        'Built in 1889 <a class="cite" href="#source-1">[1]</a> '
+        '<a class="cite" href="#source-2">[2]</a>.'
+    )
+    assert "&lt;b&gt;" in str(link_citations("<b>bold</b> [1]"))
+
+
+def test_safe_url_allows_only_harmless_schemes():
+    assert safe_url("https://example.org/a") == "https://example.org/a"
+    assert safe_url(" JavaScript:alert(1)") == "#"
+    assert safe_url("data:text/html,x") == "#"
+
+
+def test_markdown_has_the_full_anatomy(desk):
+    report = _report(desk)
+    md = to_markdown(report)
+    for part in (
+        "# Was the Eiffel Tower",
+        "Checked on ",
+        "> factdesk is an automated",
+        "**Verdict: Supported**",
+        "## Executive summary",
+        "## 1. ",
+        "## Bottom line",
+        "## Sources",
+        "## Want to dive deeper?",
+        "## Method",
+        "settings hash",
+    ):
+        assert part in md
+    assert render(report, "json").startswith("{")

@@ -1,0 +1,181 @@
+"""Stages 1-6 with the scripted LLM and the hashing embedder."""
+
+import pytest
+
+from factdesk.errors import InputError
+from factdesk.evidence import select_evidence
+from factdesk.models import Claim, Evidence, Hit, Passage, StanceJudgement, StanceScores
+from factdesk.plan import keywords, plan
+from factdesk.stance import judge, label_for
+from factdesk.understand import accept_rewrite, clean_question, detect_language, understand
+from factdesk.verdict import decide
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "?!", "x" * 2001])
+def test_clean_question_refuses_unusable_input(bad):
+    with pytest.raises(InputError):
+        clean_question(bad, 2000)
+
+
+def test_clean_question_collapses_whitespace():
+    assert clean_question("  Is  the\nsky blue? ", 2000) == "Is the sky blue?"
+
+
+def test_rewrite_is_kept_only_when_close():
+    original = "Is local police in Minneapolis not working with ice?"
+    fixed = "Is local police in Minneapolis not working with ICE?"
+    assert accept_rewrite(original, fixed) == fixed
+    assert accept_rewrite(original, "Tell me a story about dragons") == original
+
+
+def test_language_detection():
+    assert detect_language("Was the Eiffel Tower built for the World's Fair?") == "en"
+    assert detect_language("La tour Eiffel a-t-elle été construite pour l'exposition ?") == "fr"
+
+
+def test_understand_uses_the_model_but_guards_its_answer(llm):
+    llm._answers["understand"] = (
+        '{"normalized": "Is local police in Minneapolis not working with ICE?", '
+        '"category": "politics", "claims": ["Minneapolis police do not work with ICE.", '
+        '"x", "Second claim here.", "Third claim here."]}'
+    )
+    result = understand(llm, "Is local police in Minneapolis not working with ice?", 2000, 2)
+    assert result.normalized.endswith("with ICE?")
+    assert result.category == "politics"
+    assert [c.text for c in result.claims] == [
+        "Minneapolis police do not work with ICE.",
+        "Second claim here.",
+    ]
+    assert [c.id for c in result.claims] == ["C1", "C2"]
+
+
+def test_unknown_category_becomes_other(llm):
+    llm._answers["understand"] = '{"normalized": "Q?", "category": "gossip", "claims": []}'
+    result = understand(llm, "Is the sky blue?", 2000, 2)
+    assert result.category == "other"
+    assert [c.text for c in result.claims] == ["Is the sky blue?"]
+
+
+def test_plan_starts_with_claim_and_keywords_then_dedupes(llm):
+    llm._answers["plan"] = (
+        '{"queries": [{"angle": "official", "query": "Eiffel Tower 1889 official"}, '
+        '{"angle": "critics", "query": "eiffel tower 1889 official"}, '
+        '{"angle": "weird", "query": "tower history"}]}'
+    )
+    understanding = understand(llm, "Was the Eiffel Tower built in 1889?", 2000, 2)
+    queries = plan(llm, understanding, 5)
+    assert [q.angle for q in queries] == ["claim", "keywords", "official", "background"]
+    assert queries[1].text == "Eiffel Tower built 1889"
+
+
+def test_keywords_drop_stopwords_and_repeats():
+    assert keywords("Was the tower the tallest tower in Paris?") == "tower tallest Paris"
+
+
+def _passage(pid, doc, text):
+    return Passage(id=pid, doc_id=doc, title=doc, text=text)
+
+
+def test_evidence_caps_each_document_and_gates_relevance(index):
+    claim = Claim(id="C1", text="The Eiffel Tower was built for the 1889 World's Fair.")
+    hits = [
+        Hit(
+            passage=_passage(f"e#{i}", "eiffel", f"Eiffel Tower 1889 World's Fair fact {i}"),
+            score=1,
+            backend="t",
+            rank=i,
+        )
+        for i in range(5)
+    ]
+    hits.append(
+        Hit(passage=_passage("p#0", "plants", "Plants use sunlight."), score=1, backend="t", rank=5)
+    )
+    chosen = select_evidence(
+        index.embedder,
+        [claim],
+        hits,
+        k=4,
+        max_per_document=2,
+        min_relevance=0.3,
+        mmr_lambda=0.7,
+        rrf_k=60,
+    )
+    docs = [e.passage.doc_id for e in chosen.evidence]
+    assert docs.count("eiffel") == 2
+    assert [e.key for e in chosen.evidence] == list(range(1, len(docs) + 1))
+    assert len(chosen.considered) == 6
+
+
+def test_evidence_drops_near_duplicates(index):
+    claim = Claim(id="C1", text="Eiffel Tower built 1889")
+    text = "The Eiffel Tower was built in 1889 in Paris."
+    hits = [
+        Hit(passage=_passage(f"d{i}#0", f"d{i}", text), score=1, backend="t", rank=i)
+        for i in range(3)
+    ]
+    chosen = select_evidence(
+        index.embedder,
+        [claim],
+        hits,
+        k=3,
+        max_per_document=2,
+        min_relevance=0.1,
+        mmr_lambda=0.7,
+        rrf_k=60,
+    )
+    assert len(chosen.evidence) == 1
+
+
+def test_stance_does_not_ask_about_off_topic_passages(llm):
+    claims = [Claim(id="C1", text="The Eiffel Tower was built for the 1889 World's Fair.")]
+    on = Evidence(
+        key=1,
+        passage=_passage(
+            "a#0", "a", "The Eiffel Tower was built for the 1889 World's Fair in Paris."
+        ),
+        relevance=0.8,
+    )
+    off = Evidence(key=2, passage=_passage("b#0", "b", "Plants use sunlight."), relevance=0.1)
+    judged = judge(llm, claims, [on, off], threshold=0.55, min_relevance=0.3)
+    assert llm.kinds() == ["stance"]
+    assert judged[0].stance() == "supports"
+    assert judged[1].stance() == "context"
+    assert judged[1].judgements[0].scores.context == 1.0
+
+
+def test_stance_label_needs_threshold_and_majority():
+    assert label_for(StanceScores(supports=0.6, refutes=0.3, context=0.1), 0.55) == "supports"
+    assert label_for(StanceScores(supports=0.5, refutes=0.4, context=0.1), 0.55) == "context"
+    assert label_for(StanceScores(supports=0.1, refutes=0.8, context=0.1), 0.55) == "refutes"
+
+
+def _judged(key, supports, refutes):
+    scores = StanceScores(supports=supports, refutes=refutes, context=1 - supports - refutes)
+    return Evidence(
+        key=key,
+        passage=_passage(f"p{key}#0", f"p{key}", "text"),
+        relevance=0.9,
+        judgements=[
+            StanceJudgement(
+                claim_id="C1", passage_id=f"p{key}#0", stance=label_for(scores, 0.55), scores=scores
+            )
+        ],
+    )
+
+
+CLAIM = [Claim(id="C1", text="claim")]
+
+
+def test_silence_is_not_enough_evidence_never_refuted():
+    verdict = decide(CLAIM, [_judged(1, 0.1, 0.2), _judged(2, 0.05, 0.3)], 0.55)
+    assert verdict.label == "not_enough_evidence"
+    assert "not evidence that it is false" in verdict.summary
+    assert decide(CLAIM, [], 0.55).label == "not_enough_evidence"
+
+
+def test_support_refute_and_conflict():
+    assert decide(CLAIM, [_judged(1, 0.9, 0.05)], 0.55).label == "supported"
+    assert decide(CLAIM, [_judged(1, 0.05, 0.9)], 0.55).label == "refuted"
+    both = decide(CLAIM, [_judged(1, 0.9, 0.05), _judged(2, 0.05, 0.8)], 0.55)
+    assert both.label == "conflicting"
+    assert 0 <= both.confidence <= 1
