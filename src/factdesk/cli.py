@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +21,9 @@ from factdesk.errors import ConfigError, FactdeskError, InputError
 from factdesk.index import LocalIndex, open_index
 from factdesk.protocols import EMBEDDERS, SearchContext
 from factdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from factdesk.desk import Desk
 
 app = typer.Typer(
     add_completion=False,
@@ -194,6 +197,72 @@ def show(
         _emit(record.trail.model_dump_json(indent=2), out)
         raise typer.Exit(code=1)
     _emit(render(record.report, fmt), out)
+
+
+@app.command("eval")
+def evaluate(
+    corpus: Annotated[Path, typer.Option(help="Corpus JSONL: id, title, text, url.")],
+    claims: Annotated[Path, typer.Option(help="Claims JSONL: id, claim, label, gold_passages.")],
+    out: Annotated[Path, typer.Option(help="Predictions JSONL (appended; resumable).")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N claims.")] = None,
+    baseline: Annotated[str | None, typer.Option(help="majority or claim-only.")] = None,
+    results: Annotated[Path, typer.Option(help="Where the metrics JSON goes.")] = Path(
+        "bench/results"
+    ),
+    preset: PresetOption = None,
+) -> None:
+    """Predict verdicts for a labelled claim set and score them (see bench/README.md)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from factdesk import evaluate as ev
+
+    if baseline not in (None, "majority", "claim-only"):
+        raise InputError(f"Unknown baseline {baseline!r}; use majority or claim-only.")
+    settings = load_settings(preset)
+    selected = ev.load_claims(claims)[:limit]
+    desk = None if baseline == "majority" else _eval_desk(settings, corpus, baseline is None)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task(baseline or "pipeline", total=len(selected))
+        bar.update(task, completed=len(ev.done_ids(out) & {c.id for c in selected}))
+        ev.run(
+            desk,
+            selected,
+            out,
+            cast("ev.Baseline | None", baseline),
+            progress=lambda done, total: bar.advance(task),
+        )
+    metrics = ev.score(selected, ev.read_predictions(out))
+    saved = ev.save_metrics(
+        metrics, results, claims, out, baseline, settings, desk.llm.name if desk else "none"
+    )
+    ev.print_metrics(metrics, Console())
+    err.print(f"Metrics saved to {saved}")
+
+
+def _eval_desk(settings: Settings, corpus: Path, with_index: bool) -> Desk:
+    from factdesk.desk import Desk
+    from factdesk.evaluate import corpus_index
+    from factdesk.protocols import LLM_BACKENDS, SearchBackend
+    from factdesk.store import SQLiteStore
+
+    embedder = EMBEDDERS.create(settings.embedder.backend, settings)
+    searchers: list[SearchBackend] = []
+    if with_index:
+        with err.status("indexing the corpus (once)…"):
+            searchers.append(corpus_index(settings, SearchContext(settings, embedder), corpus))
+    return Desk(
+        settings=settings,
+        llm=LLM_BACKENDS.create(settings.llm.backend, settings),
+        embedder=embedder,
+        searchers=searchers,
+        store=SQLiteStore(settings.db_path),
+    )
 
 
 @models_app.command("install")

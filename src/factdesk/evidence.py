@@ -8,13 +8,14 @@ and a per-document cap, so the writer does not get five chunks of one page.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from factdesk.models import Claim, Evidence, Hit, Passage, PassageRef
-from factdesk.protocols import Embedder
+from factdesk.protocols import Embedder, SearchBackend, VectorLookup
 
 NEAR_DUPLICATE = 0.95
 POOL_SIZE = 40
@@ -43,7 +44,32 @@ def _fingerprint(passage: Passage) -> str:
 
 
 def passage_text(passage: Passage) -> str:
+    """The text a passage is embedded as (the local index embeds the same)."""
     return f"{passage.title}. {passage.text}"
+
+
+def stored_vectors(
+    backends: Sequence[SearchBackend], hits: Sequence[Hit]
+) -> dict[str, npt.NDArray[np.float32]]:
+    """Embeddings the backends already hold for the hit passages."""
+    known: dict[str, npt.NDArray[np.float32]] = {}
+    for backend in backends:
+        if isinstance(backend, VectorLookup):
+            known.update(backend.vectors([h.passage.id for h in hits if h.backend == backend.name]))
+    return known
+
+
+def embed_passages(
+    embedder: Embedder, passages: Sequence[Passage], known: Mapping[str, npt.NDArray[np.float32]]
+) -> npt.NDArray[np.float32]:
+    vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    missing = [i for i, p in enumerate(passages) if p.id not in known]
+    for i, p in enumerate(passages):
+        if p.id in known:
+            vectors[i] = known[p.id]
+    if missing:
+        vectors[missing] = embedder.embed([passage_text(passages[i]) for i in missing])
+    return vectors
 
 
 def select_evidence(
@@ -56,11 +82,14 @@ def select_evidence(
     min_relevance: float,
     mmr_lambda: float,
     rrf_k: int,
+    known_vectors: Mapping[str, npt.NDArray[np.float32]] | None = None,
 ) -> EvidenceSet:
+    """`known_vectors` (passage id to embedding, e.g. from the local index) saves
+    embedding those passages again."""
     pooled = pool_hits(hits, rrf_k)[:POOL_SIZE]
     if not pooled:
         return EvidenceSet()
-    vectors = embedder.embed([passage_text(p) for p, _ in pooled])
+    vectors = embed_passages(embedder, [p for p, _ in pooled], known_vectors or {})
     claim_vectors = embedder.embed([c.text for c in claims])
     relevance = (vectors @ claim_vectors.T).max(axis=1)
     fused = np.array([score for _, score in pooled])

@@ -21,8 +21,23 @@ class _Questions(BaseModel):
 
 
 def _as_question(text: str) -> str:
-    text = strip_citations(" ".join(text.split())).rstrip(".")
-    return text if text.endswith("?") else text + "?"
+    """One question: citations dropped, cut after its first question mark."""
+    text = strip_citations(" ".join(text.split()))
+    if "?" in text:
+        return text[: text.index("?") + 1]
+    return text.rstrip(".") + "?"
+
+
+def _fallbacks(understanding: Understanding, sections: Sequence[Section]) -> list[str]:
+    """Plain questions about the subjects the report covers, for when the model falls short."""
+    subjects = [s.heading for s in sections if s.kind == "evidence"]
+    claim = strip_citations(understanding.claims[0].text).rstrip(".")
+    return [
+        *(f"What else is known about {subject}?" for subject in subjects),
+        f"Which primary records could confirm or correct the claim that {claim}?",
+        f"How has reporting on the claim that {claim} changed over time?",
+        f"Who first made the claim that {claim}, and on what evidence?",
+    ]
 
 
 def followups(
@@ -36,7 +51,7 @@ def followups(
     )
     answer = parse_json(llm.name, llm.complete(request), _Questions)
     unique: list[str] = []
-    for question in answer.questions:
+    for question in [*answer.questions, *_fallbacks(understanding, sections)]:
         cleaned = _as_question(question)
         if len(cleaned) > 10 and cleaned.lower() not in (q.lower() for q in unique):
             unique.append(cleaned)

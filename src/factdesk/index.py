@@ -238,6 +238,20 @@ class LocalIndex:
             if rowid in passages
         ]
 
+    def vectors(self, passage_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """Stored embeddings of the given passages (those this index holds)."""
+        found: dict[str, npt.NDArray[np.float32]] = {}
+        ids = list(dict.fromkeys(passage_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT id, vector FROM passages WHERE id IN ({marks})", chunk
+            ).fetchall()
+            for row in rows:
+                found[row["id"]] = np.frombuffer(row["vector"], dtype=np.float32)
+        return found
+
     def _bm25(self, query: str) -> list[int]:
         match = fts_query(query)
         if not match:

@@ -123,10 +123,13 @@ class StanceScores(BaseModel):
 
 
 class StanceJudgement(BaseModel):
+    """`scores` are calibrated; `raw` is what the model said (None when it was not asked)."""
+
     claim_id: str
     passage_id: str
     stance: StanceLabel
     scores: StanceScores
+    raw: StanceScores | None = None
     relevance: float = 0.0
 
 

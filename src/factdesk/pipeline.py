@@ -134,6 +134,7 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
             min_relevance=cfg.min_relevance,
             mmr_lambda=cfg.mmr_lambda,
             rrf_k=desk.settings.search.rrf_k,
+            known_vectors=evidence_stage.stored_vectors(desk.searchers, found.hits),
         )
         run.note = f"{len(chosen.evidence)} of {len(chosen.considered)} passages"
     with run.stage("stance"):
@@ -143,6 +144,7 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
             chosen.evidence,
             threshold=cfg.stance_threshold,
             min_relevance=cfg.min_relevance,
+            log_bias=cfg.stance_log_bias,
         )
         run.note = ", ".join(f"[{e.key}] {e.stance()}" for e in judged)
         if trail:

@@ -35,6 +35,13 @@ class SearchBackend(Protocol):
 
 
 @runtime_checkable
+class VectorLookup(Protocol):
+    """A search backend that already holds passage embeddings and can hand them over."""
+
+    def vectors(self, passage_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]: ...
+
+
+@runtime_checkable
 class Embedder(Protocol):
     name: str
     dimension: int

@@ -73,6 +73,7 @@ class PipelineSettings(BaseModel):
     min_relevance: float = 0.30
     mmr_lambda: float = 0.7
     stance_threshold: float = 0.55
+    stance_log_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Yes, No, Unclear
     verdict_min_support: float = 0.55
     sections_min: int = 3
     sections_max: int = 5

@@ -1,20 +1,22 @@
 """Stage 5: each chosen passage's stance toward each claim.
 
 The model is asked a yes/no/unclear question and its next-token probabilities are
-read instead of a sampled word, so the scores can be thresholded and calibrated.
+read instead of a sampled word, so the scores can be calibrated and thresholded.
 Passages below the relevance gate are not asked: off-topic text is silence, and
 silence must never count as refutation.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from factdesk.models import Claim, Evidence, StanceJudgement, StanceLabel, StanceScores
-from factdesk.prompts import STANCE, evidence_block
+from factdesk.prompts import STANCE, passage_block
 from factdesk.protocols import LLM
 
 CHOICES = ("Yes", "No", "Unclear")
+SILENT = StanceScores(supports=0.0, refutes=0.0, context=1.0)
 
 
 def label_for(scores: StanceScores, threshold: float) -> StanceLabel:
@@ -25,6 +27,18 @@ def label_for(scores: StanceScores, threshold: float) -> StanceLabel:
     return "context"
 
 
+def calibrate(probs: dict[str, float], log_bias: Sequence[float]) -> StanceScores:
+    """Shift the model's Yes/No/Unclear probabilities by per-answer log offsets.
+
+    A small model leans towards one answer whatever the evidence; offsets fitted on
+    labelled pairs (see bench/) undo that lean.
+    """
+    weights = [probs[c] * math.exp(b) for c, b in zip(CHOICES, log_bias, strict=True)]
+    total = sum(weights) or 1.0
+    supports, refutes, context = (w / total for w in weights)
+    return StanceScores(supports=supports, refutes=refutes, context=context)
+
+
 def judge(
     llm: LLM,
     claims: Sequence[Claim],
@@ -32,30 +46,28 @@ def judge(
     *,
     threshold: float,
     min_relevance: float,
+    log_bias: Sequence[float] = (0.0, 0.0, 0.0),
 ) -> list[Evidence]:
-    """Evidence with `judgements` filled in; claims outer so the prompt prefix is shared."""
+    """Evidence with `judgements` filled in. Instructions and examples open every prompt,
+    so all calls share the model's cached prefix."""
     judged = {e.key: e.model_copy(update={"judgements": []}) for e in evidence}
     for claim in claims:
         for item in evidence:
+            raw = None
             if item.relevance < min_relevance:
-                scores = StanceScores(supports=0.0, refutes=0.0, context=1.0)
+                scores = SILENT
             else:
-                passage = evidence_block(
-                    item.key,
-                    item.passage.title,
-                    item.passage.outlet or item.passage.domain,
-                    item.passage.text,
-                )
+                passage = passage_block(item.passage.title, item.passage.text)
                 probs = llm.classify(STANCE.render(claim=claim.text, passage=passage), CHOICES)
-                scores = StanceScores(
-                    supports=probs["Yes"], refutes=probs["No"], context=probs["Unclear"]
-                )
+                raw = calibrate(probs, (0.0, 0.0, 0.0))
+                scores = calibrate(probs, log_bias)
             judged[item.key].judgements.append(
                 StanceJudgement(
                     claim_id=claim.id,
                     passage_id=item.passage.id,
                     stance=label_for(scores, threshold),
                     scores=scores,
+                    raw=raw,
                     relevance=item.relevance,
                 )
             )

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from factdesk.citations import strip_citations
 from factdesk.llm_types import parse_json
-from factdesk.models import Draft, Evidence, Section, StanceLabel, Understanding, Verdict
+from factdesk.models import Draft, Evidence, Section, Understanding, Verdict
 from factdesk.prompts import SECTION, SUMMARY, evidence_block
 from factdesk.protocols import LLM
 
@@ -26,11 +26,6 @@ LANGUAGE_NAMES = {
     "it": "Italian",
     "pt": "Portuguese",
     "nl": "Dutch",
-}
-ROLES: dict[StanceLabel, str] = {
-    "supports": "support the claim",
-    "refutes": "contradict the claim",
-    "context": "give background on the subject; they neither confirm nor deny the claim",
 }
 VERDICT_WORDS = {
     "supported": "supported by the sources",
@@ -114,7 +109,6 @@ def write(
             max_tokens=section_max_tokens,
             language=language,
             claim=claim,
-            role=ROLES[group[0].stance()],
             passages=passages,
         )
         written = parse_json(llm.name, llm.complete(request), _SectionText)

@@ -1,24 +1,46 @@
 """The embedded default LLM: a local GGUF model through llama-cpp-python.
 
-Prompts that share a prefix (the same instructions and claim, then different
-passages) reuse the model's KV cache, which is most of the cost on a small CPU.
+Prompt processing dominates on a small CPU, so each prompt kind's fixed opening (its
+instructions and examples) is evaluated once, and the model state after it is kept.
+A later call of the same kind restores that state and only evaluates what differs,
+even when calls of other kinds came in between.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from factdesk.errors import LLMError, ModelMissingError
-from factdesk.llm_types import LLMRequest, LLMResponse
+from factdesk.llm_types import ChatMessage, LLMRequest, LLMResponse
 from factdesk.protocols import LLM_BACKENDS
 from factdesk.settings import Settings
+
+MAX_SAVED_PREFIXES = 12
+
+
+@dataclass(frozen=True)
+class _SavedPrefix:
+    tokens: tuple[int, ...]
+    state: bytes
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 class LlamaCppLLM:
@@ -53,12 +75,17 @@ class LlamaCppLLM:
             raise LLMError("llama_cpp", f"{model_path.name} has no chat template")
         self._format = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")
         self._grammars: dict[str, Any] = {}
+        self._prefixes: OrderedDict[str, _SavedPrefix] = OrderedDict()
         self._n_ctx = n_ctx
 
-    def _prompt_tokens(self, request: LLMRequest) -> list[int]:
-        messages: Any = [m.model_dump() for m in request.messages]
-        prompt = self._format(messages=messages).prompt
+    def _tokens(self, messages: list[ChatMessage]) -> list[int]:
+        rendered: Any = [m.model_dump() for m in messages]
+        prompt = self._format(messages=rendered).prompt
         tokens: list[int] = self._llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        return tokens
+
+    def _prompt_tokens(self, request: LLMRequest) -> list[int]:
+        tokens = self._tokens(request.messages)
         if len(tokens) + request.max_tokens > self._n_ctx:
             raise LLMError(
                 "llama_cpp",
@@ -66,6 +93,53 @@ class LlamaCppLLM:
                 f"more than the context of {self._n_ctx}",
             )
         return tokens
+
+    def _fixed_prefix(self, request: LLMRequest, tokens: list[int]) -> int:
+        """How many leading tokens every prompt of this kind shares (its instructions)."""
+        opening = [m for m in request.messages if m.role == "system"]
+        probe = self._tokens([*opening, ChatMessage(role="user", content="")])
+        return min(common_prefix(probe, tokens), len(tokens) - 1)
+
+    def _prepare(self, request: LLMRequest, tokens: list[int]) -> None:
+        """Leave the model's cache holding as much of `tokens` as can be had cheaply."""
+        llm = self._llm
+        fixed = self._fixed_prefix(request, tokens)
+        cached = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        saved = self._prefixes.get(request.kind)
+        if cached < fixed and saved and list(saved.tokens) == tokens[:fixed]:
+            self._restore(saved)
+            cached = fixed
+        if cached < fixed:
+            self._truncate(cached)
+            llm.eval(tokens[cached:fixed])
+            self._prefixes[request.kind] = _SavedPrefix(tuple(tokens[:fixed]), self._snapshot())
+            self._prefixes.move_to_end(request.kind)
+            while len(self._prefixes) > MAX_SAVED_PREFIXES:
+                self._prefixes.popitem(last=False)
+
+    def _truncate(self, keep: int) -> None:
+        llm = self._llm
+        if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+            llm.n_tokens = keep
+        else:
+            llm.reset()
+
+    def _snapshot(self) -> bytes:
+        import llama_cpp
+
+        ctx = self._llm._ctx.ctx
+        size = llama_cpp.llama_state_get_size(ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_get_data(ctx, buffer, size)
+        return bytes(buffer[:written])
+
+    def _restore(self, saved: _SavedPrefix) -> None:
+        import llama_cpp
+
+        data = (ctypes.c_uint8 * len(saved.state)).from_buffer_copy(saved.state)
+        llama_cpp.llama_state_set_data(self._llm._ctx.ctx, data, len(saved.state))
+        self._llm.input_ids[: len(saved.tokens)] = saved.tokens
+        self._llm.n_tokens = len(saved.tokens)
 
     def _grammar(self, schema: dict[str, Any]) -> Any:
         from llama_cpp.llama_grammar import LlamaGrammar
@@ -81,6 +155,7 @@ class LlamaCppLLM:
             tokens = self._prompt_tokens(request)
             grammar = self._grammar(request.json_schema) if request.json_schema else None
             try:
+                self._prepare(request, tokens)
                 out: Any = self._llm.create_completion(
                     tokens,
                     max_tokens=request.max_tokens,
@@ -90,6 +165,7 @@ class LlamaCppLLM:
                     repeat_penalty=1.1,
                 )
             except (ValueError, RuntimeError) as exc:
+                self._llm.reset()
                 raise LLMError("llama_cpp", f"{request.kind} generation failed: {exc}") from exc
         usage = out["usage"]
         return LLMResponse(
@@ -103,7 +179,12 @@ class LlamaCppLLM:
         """Next-token probabilities of each choice's first token, renormalised over choices."""
         with self._lock:
             tokens = self._prompt_tokens(request)
-            logits = self._last_logits(tokens)
+            try:
+                self._prepare(request, tokens)
+                logits = self._last_logits(tokens)
+            except (ValueError, RuntimeError) as exc:
+                self._llm.reset()
+                raise LLMError("llama_cpp", f"{request.kind} evaluation failed: {exc}") from exc
         shifted = np.exp(logits - logits.max())
         probs = shifted / shifted.sum()
         mass = {choice: self._choice_mass(choice, probs) for choice in choices}
@@ -115,13 +196,7 @@ class LlamaCppLLM:
     def _choice_mass(self, choice: str, probs: np.ndarray) -> float:
         """Probability of the choice's first token, in the spellings a model may use."""
         ids: set[int] = set()
-        for variant in {
-            choice,
-            choice.lower(),
-            choice.capitalize(),
-            " " + choice,
-            " " + choice.lower(),
-        }:
+        for variant in {choice, choice.lower(), " " + choice, " " + choice.lower()}:
             encoded = self._llm.tokenize(variant.encode(), add_bos=False, special=False)
             if encoded:
                 ids.add(encoded[0])
@@ -129,23 +204,10 @@ class LlamaCppLLM:
 
     def _last_logits(self, tokens: list[int]) -> np.ndarray:
         llm = self._llm
-        cached = llm.input_ids[: llm.n_tokens].tolist()
-        prefix = 0
-        for a, b in zip(cached, tokens, strict=False):
-            if a != b:
-                break
-            prefix += 1
-        prefix = min(prefix, len(tokens) - 1)  # always decode at least one token
-        try:
-            if prefix > 0 and llm._ctx.kv_cache_seq_rm(-1, prefix, -1):
-                llm.n_tokens = prefix
-            else:
-                llm.reset()
-                prefix = 0
-            llm.eval(tokens[prefix:])
-        except (ValueError, RuntimeError) as exc:
-            llm.reset()
-            raise LLMError("llama_cpp", f"evaluation failed: {exc}") from exc
+        cached = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        keep = min(cached, len(tokens) - 1)  # always decode at least one token
+        self._truncate(keep)
+        llm.eval(tokens[llm.n_tokens :])
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
 
 
