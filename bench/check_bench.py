@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 from common import save, summary
-
 from factdesk.backends.scripted import ScriptedLLM
 from factdesk.desk import Desk
 from factdesk.index import LocalIndex

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from common import save, summary
-
 from factdesk import modelpkgs
 from factdesk.index import open_index
 from factdesk.ingest import sample_documents

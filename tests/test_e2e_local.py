@@ -10,8 +10,8 @@ import pytest
 from factdesk import modelpkgs
 from factdesk.desk import Desk
 from factdesk.ground import check_contract
-from factdesk.ingest import ingest_sample
 from factdesk.index import LocalIndex
+from factdesk.ingest import ingest_sample
 from factdesk.pipeline import run_check
 from factdesk.settings import Settings
 
