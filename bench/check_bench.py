@@ -15,7 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import save, summary
 from factdesk.backends.scripted import ScriptedLLM
 from factdesk.desk import Desk
 from factdesk.index import LocalIndex
@@ -24,6 +23,8 @@ from factdesk.pipeline import STAGES, run_check
 from factdesk.protocols import LLM_BACKENDS
 from factdesk.settings import Settings
 from factdesk.store import SQLiteStore
+
+from common import save, summary
 
 QUESTIONS = [
     "Was the Eiffel Tower built for the 1889 World's Fair?",

@@ -16,12 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import save, summary
 from factdesk import modelpkgs
 from factdesk.index import open_index
 from factdesk.ingest import sample_documents
 from factdesk.protocols import EMBEDDERS, SearchContext
 from factdesk.settings import Settings
+
+from common import save, summary
 
 TEMPLATES = (
     "When was {t} founded?",

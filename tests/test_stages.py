@@ -157,7 +157,10 @@ def _judged(key, supports, refutes):
         relevance=0.9,
         judgements=[
             StanceJudgement(
-                claim_id="C1", passage_id=f"p{key}#0", stance=label_for(scores, 0.55), scores=scores
+                claim_id="C1",
+                passage_id=f"p{key}#0",
+                stance=label_for(scores, 0.55),
+                scores=scores,
             )
         ],
     )
@@ -167,15 +170,15 @@ CLAIM = [Claim(id="C1", text="claim")]
 
 
 def test_silence_is_not_enough_evidence_never_refuted():
-    verdict = decide(CLAIM, [_judged(1, 0.1, 0.2), _judged(2, 0.05, 0.3)], 0.55)
+    verdict = decide(CLAIM, [_judged(1, 0.1, 0.2), _judged(2, 0.05, 0.3)], 0.55, 0.55)
     assert verdict.label == "not_enough_evidence"
     assert "not evidence that it is false" in verdict.summary
-    assert decide(CLAIM, [], 0.55).label == "not_enough_evidence"
+    assert decide(CLAIM, [], 0.55, 0.55).label == "not_enough_evidence"
 
 
 def test_support_refute_and_conflict():
-    assert decide(CLAIM, [_judged(1, 0.9, 0.05)], 0.55).label == "supported"
-    assert decide(CLAIM, [_judged(1, 0.05, 0.9)], 0.55).label == "refuted"
-    both = decide(CLAIM, [_judged(1, 0.9, 0.05), _judged(2, 0.05, 0.8)], 0.55)
+    assert decide(CLAIM, [_judged(1, 0.9, 0.05)], 0.55, 0.55).label == "supported"
+    assert decide(CLAIM, [_judged(1, 0.05, 0.9)], 0.55, 0.55).label == "refuted"
+    both = decide(CLAIM, [_judged(1, 0.9, 0.05), _judged(2, 0.05, 0.8)], 0.55, 0.55)
     assert both.label == "conflicting"
     assert 0 <= both.confidence <= 1

@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
+import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from factdesk import modelpkgs
@@ -57,7 +59,7 @@ def _emit(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"Cannot write {out}: {exc.strerror}.") from exc
-    err.print(f"Report written to {out}")
+    err.print(escape(f"Report written to {out}"))
 
 
 def _check_format(fmt: str) -> str:
@@ -80,7 +82,7 @@ class ConsoleObserver:
 
     def stage_finished(self, stage: str, seconds: float, note: str) -> None:
         self._status.stop()
-        err.print(f"[green]✓[/green] {stage:<10} {seconds:6.1f} s  [dim]{note}[/dim]")
+        err.print(f"[green]✓[/green] {stage:<10} {seconds:6.1f} s  [dim]{escape(note)}[/dim]")
 
 
 def _local_index(searchers: list[object]) -> LocalIndex | None:
@@ -124,7 +126,7 @@ def check(
         err.print(f"Indexed {result.documents} articles as {result.passages} passages.")
     record = run_check(desk, question, ConsoleObserver())
     assert record.report is not None  # run_check raises unless the report exists
-    err.print(f"Stored as {record.id} under {settings.home}")
+    err.print(escape(f"Stored as {record.id} under {settings.home}"))
     _emit(render(record.report, fmt), out)
 
 
@@ -150,13 +152,13 @@ def ingest(
             done = ingest_sample(index, settings.models_dir)
         err.print(f"Sample: {done.documents} articles, {done.passages} passages.")
     if paths:
-        result = ingest_paths(index, paths, progress=lambda line: err.print(line))
+        result = ingest_paths(index, paths, progress=lambda line: err.print(escape(line)))
         err.print(
             f"Ingested {result.documents} document(s) from {result.files} file(s) as "
             f"{result.passages} passage(s)."
         )
         for problem in result.problems:
-            err.print(f"[red]Skipped:[/red] {problem}")
+            err.print("[red]Skipped:[/red]", escape(problem))
         if result.problems:
             raise typer.Exit(code=2)
     err.print(f"The index now holds {index.count()} passages.")
@@ -193,7 +195,8 @@ def show(
     _check_format(fmt)
     record = SQLiteStore(load_settings(preset).db_path).load(check_id)
     if record.report is None:
-        err.print(f"Check {record.id} is {record.status}: {record.error or 'no report yet'}")
+        problem = record.error or "no report yet"
+        err.print(escape(f"Check {record.id} is {record.status}: {problem}"))
         _emit(record.trail.model_dump_json(indent=2), out)
         raise typer.Exit(code=1)
     _emit(render(record.report, fmt), out)
@@ -275,7 +278,9 @@ def models_install(
     for name in only or []:
         if name not in names:
             raise InputError(f"Unknown model {name!r}; choose from {', '.join(names)}.")
-    modelpkgs.install(settings.models_dir, only or None, report=lambda line: err.print(line))
+    modelpkgs.install(
+        settings.models_dir, only or None, report=lambda line: err.print(escape(line))
+    )
 
 
 @models_app.command("status")
@@ -297,22 +302,16 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except FactdeskError as exc:
-        err.print(f"[red]Error:[/red] {exc}")
+        err.print("[red]Error:[/red]", escape(str(exc)))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("[red]Interrupted.[/red]")
         sys.exit(130)
-    except typer.Exit as exc:
+    except click.ClickException as exc:  # usage errors carry their own exit code
+        exc.show()
         sys.exit(exc.exit_code)
-    except (typer.Abort, EOFError):
+    except (click.Abort, EOFError):
         sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
     sys.exit(code if isinstance(code, int) else 0)
 
 

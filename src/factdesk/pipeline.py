@@ -150,7 +150,9 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
         if trail:
             trail.evidence = [_ref(e) for e in judged]
     with run.stage("verdict"):
-        verdict = verdict_stage.decide(understanding.claims, judged, cfg.verdict_min_support)
+        verdict = verdict_stage.decide(
+            understanding.claims, judged, cfg.verdict_min_support, cfg.verdict_min_refute
+        )
         run.note = f"{verdict.label} ({verdict.confidence:.2f})"
         if trail:
             trail.verdict = verdict

@@ -75,6 +75,7 @@ class PipelineSettings(BaseModel):
     stance_threshold: float = 0.55
     stance_log_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Yes, No, Unclear
     verdict_min_support: float = 0.55
+    verdict_min_refute: float = 0.55
     sections_min: int = 3
     sections_max: int = 5
     passages_per_section: int = 2

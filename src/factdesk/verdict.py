@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from factdesk.models import Claim, ClaimVerdict, Evidence, Verdict, VerdictLabel
 
 
-def claim_verdict(claim: Claim, evidence: Sequence[Evidence], min_support: float) -> ClaimVerdict:
+def claim_verdict(
+    claim: Claim, evidence: Sequence[Evidence], min_support: float, min_refute: float
+) -> ClaimVerdict:
     support = refute = 0.0
     for item in evidence:
         for judgement in item.judgements:
@@ -20,11 +22,11 @@ def claim_verdict(claim: Claim, evidence: Sequence[Evidence], min_support: float
                 support = max(support, judgement.scores.supports)
                 refute = max(refute, judgement.scores.refutes)
     label: VerdictLabel
-    if support >= min_support and refute >= min_support:
+    if support >= min_support and refute >= min_refute:
         label, confidence = "conflicting", min(support, refute)
     elif support >= min_support:
         label, confidence = "supported", support * (1 - 0.5 * refute)
-    elif refute >= min_support:
+    elif refute >= min_refute:
         label, confidence = "refuted", refute * (1 - 0.5 * support)
     else:
         label, confidence = "not_enough_evidence", 1 - max(support, refute)
@@ -59,8 +61,13 @@ SUMMARIES: dict[VerdictLabel, str] = {
 }
 
 
-def decide(claims: Sequence[Claim], evidence: Sequence[Evidence], min_support: float) -> Verdict:
-    per_claim = [claim_verdict(c, evidence, min_support) for c in claims]
+def decide(
+    claims: Sequence[Claim],
+    evidence: Sequence[Evidence],
+    min_support: float,
+    min_refute: float,
+) -> Verdict:
+    per_claim = [claim_verdict(c, evidence, min_support, min_refute) for c in claims]
     label, confidence = combine(per_claim)
     return Verdict(
         label=label,
