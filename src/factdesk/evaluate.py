@@ -119,6 +119,15 @@ def corpus_id(passage_id: str) -> str:
     return passage_id.split("#", 1)[0]
 
 
+def drop_partial_line(path: Path) -> None:
+    """Cut a last line left unfinished by an interruption, so appends start cleanly."""
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        path.write_bytes(data[: data.rfind(b"\n") + 1])
+
+
 def done_ids(out: Path) -> set[str]:
     if not out.is_file():
         return set()
@@ -201,11 +210,13 @@ def run(
     progress: Callable[[int, int], None],
 ) -> None:
     """Append predictions for the claims not yet in `out`."""
+    trace_path = out.with_suffix(".trace.jsonl")
+    drop_partial_line(out)
+    drop_partial_line(trace_path)
     finished = done_ids(out)
     todo = [c for c in claims if c.id not in finished]
     majority = majority_label(claims)
     out.parent.mkdir(parents=True, exist_ok=True)
-    trace_path = out.with_suffix(".trace.jsonl")
     with out.open("a", encoding="utf-8") as handle, trace_path.open("a") as traces:
         for count, claim in enumerate(todo, start=1):
             if baseline == "majority":
