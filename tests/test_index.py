@@ -56,3 +56,10 @@ def test_index_refuses_a_different_embedder(index):
     index.close()
     with pytest.raises(BackendError, match="built with embedder hashing:256"):
         LocalIndex(index.path, HashingEmbedder(dimension=64))
+
+
+def test_get_returns_passages_by_id(index):
+    found = index.get(["eiffel-tower#0", "missing#0", "eiffel-tower#0"])
+    assert list(found) == ["eiffel-tower#0"]
+    assert found["eiffel-tower#0"].title == "Eiffel Tower"
+    assert index.get([]) == {}

@@ -238,6 +238,15 @@ class LocalIndex:
             if rowid in passages
         ]
 
+    def get(self, passage_ids: Sequence[str]) -> dict[str, Passage]:
+        """Passages by id (those this index holds)."""
+        ids = list(dict.fromkeys(passage_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(f"SELECT rowid FROM passages WHERE id IN ({marks})", ids)
+        return {p.id: p for p in self._passages([int(r["rowid"]) for r in rows]).values()}
+
     def vectors(self, passage_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
         """Stored embeddings of the given passages (those this index holds)."""
         found: dict[str, npt.NDArray[np.float32]] = {}

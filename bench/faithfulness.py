@@ -1,0 +1,181 @@
+"""Citation faithfulness of full reports, judged independently of the ground stage.
+
+    python bench/faithfulness.py --corpus C --claims Q [--limit 30] [--name NAME]
+
+Writes full reports for the first claims of a benchmark (search over the benchmark's
+own corpus), then checks every cited sentence against the passages of the sources it
+cites, with two judges that differ from the ground stage's: (1) lexical entailment
+by unigram and bigram recall, numbers required, and (2) the model asked a differently
+worded True/False question with the statement first. Prints and saves the share of
+cited sentences each judge finds supported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+import statistics
+import time
+from pathlib import Path
+
+from factdesk import citations
+from factdesk.desk import Desk
+from factdesk.evaluate import corpus_index, load_claims
+from factdesk.llm_types import ChatMessage, LLMRequest
+from factdesk.models import Report
+from factdesk.pipeline import run_check
+from factdesk.prompts import clean_untrusted
+from factdesk.protocols import EMBEDDERS, LLM, LLM_BACKENDS, SearchContext
+from factdesk.settings import Settings
+from factdesk.store import SQLiteStore
+
+from common import save
+
+WORD = re.compile(r"[a-z0-9]+")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+FILLER = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "and",
+    "or",
+    "is",
+    "was",
+    "were",
+    "are",
+    "be",
+    "that",
+    "this",
+    "it",
+    "its",
+    "for",
+    "on",
+    "by",
+    "with",
+    "as",
+    "at",
+    "from",
+    "has",
+    "have",
+    "had",
+    "which",
+    "who",
+    "also",
+    "their",
+    "they",
+    "there",
+}
+
+
+def lexical_entailment(sentence: str, passage: str) -> float:
+    """Mean of unigram and bigram recall of the sentence in the passage; 0 when a number
+    in the sentence is missing from the passage."""
+    words = [w for w in WORD.findall(sentence.lower()) if w not in FILLER]
+    text = [w for w in WORD.findall(passage.lower()) if w not in FILLER]
+    if not words:
+        return 0.0
+    if not set(NUMBER.findall(sentence)) <= set(NUMBER.findall(passage)):
+        return 0.0
+    unigrams = sum(w in set(text) for w in words) / len(words)
+    pairs = list(itertools.pairwise(words))
+    passage_pairs = set(itertools.pairwise(text))
+    bigrams = sum(p in passage_pairs for p in pairs) / len(pairs) if pairs else unigrams
+    return (unigrams + bigrams) / 2
+
+
+def model_entailment(llm: LLM, sentence: str, passage: str) -> float:
+    request = LLMRequest(
+        kind="faithfulness",
+        max_tokens=1,
+        messages=[
+            ChatMessage(role="system", content="You are a careful proof-reader of citations."),
+            ChatMessage(
+                role="user",
+                content=(
+                    f"Statement: {sentence}\n\nSource text: {clean_untrusted(passage, 1200)}\n\n"
+                    "Is every fact in the statement stated in the source text? Answer True or "
+                    "False."
+                ),
+            ),
+        ],
+    )
+    return llm.classify(request, ("True", "False"))["True"]
+
+
+def cited_sentences(report: Report) -> list[tuple[str, list[int]]]:
+    texts = [
+        report.executive_summary,
+        report.bottom_line,
+        *(s.body for s in report.sections if s.kind == "evidence"),
+    ]
+    return [(s.text, s.keys) for text in texts for s in citations.split_cited(text) if s.keys]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--claims", type=Path, required=True)
+    parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--name", default="faithfulness")
+    args = parser.parse_args()
+
+    settings = Settings()
+    embedder = EMBEDDERS.create(settings.embedder.backend, settings)
+    index = corpus_index(settings, SearchContext(settings, embedder), args.corpus)
+    llm = LLM_BACKENDS.create(settings.llm.backend, settings)
+    desk = Desk(
+        settings=settings,
+        llm=llm,
+        embedder=embedder,
+        searchers=[index],
+        store=SQLiteStore(settings.home / "faithfulness.sqlite3"),
+    )
+
+    lexical: list[bool] = []
+    model: list[bool] = []
+    grounding = {"sentences": 0, "verified": 0, "recited": 0, "removed": 0}
+    seconds: list[float] = []
+    for claim in load_claims(args.claims)[: args.limit]:
+        started = time.perf_counter()
+        report = run_check(desk, claim.claim).report
+        seconds.append(time.perf_counter() - started)
+        assert report is not None
+        for key in grounding:
+            grounding[key] += getattr(report.grounding, key)
+        sources = {s.n: s for s in report.sources}
+        texts = {
+            pid: p.text
+            for pid, p in index.get([pid for s in report.sources for pid in s.passage_ids]).items()
+        }
+        for sentence, numbers in cited_sentences(report):
+            passages = [texts[pid] for n in numbers for pid in sources[n].passage_ids]
+            lexical.append(max(lexical_entailment(sentence, p) for p in passages) >= 0.6)
+            model.append(max(model_entailment(llm, sentence, p) for p in passages) >= 0.5)
+        print(f"{claim.id}: {len(lexical)} cited sentences so far, {seconds[-1]:.0f} s", flush=True)
+    either = [a or b for a, b in zip(lexical, model, strict=True)]
+    both = [a and b for a, b in zip(lexical, model, strict=True)]
+    shares = {
+        name: round(sum(v) / len(v), 4)
+        for name, v in (("lexical", lexical), ("model", model), ("either", either), ("both", both))
+    }
+    print(f"{len(lexical)} cited sentences in {args.limit} reports; supported by: {shares}")
+    save(
+        args.name,
+        {
+            "claims_file": str(args.claims),
+            "reports": args.limit,
+            "cited_sentences": len(lexical),
+            "supported_share": shares,
+            "ground_stage_counts": grounding,
+            "seconds_per_report": round(statistics.median(seconds), 1),
+            "model": llm.name,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
