@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from factdesk import modelpkgs, sourcemeta
 from factdesk.errors import InputError
+from factdesk.extract import Extracted, extract_html, extract_pdf, extract_plain
 from factdesk.index import LocalIndex
 from factdesk.models import Document
 
@@ -64,59 +65,37 @@ def read_text(path: Path) -> str:
         ) from exc
 
 
-def _title_from_text(text: str, fallback: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:120]
-    return fallback
-
-
 def _from_text_file(path: Path) -> Document:
-    text = read_text(path)
-    if not text.strip():
-        raise InputError(f"{path} is empty.")
+    found = extract_plain(read_text(path), str(path))
     return Document(
         id=_file_id(path),
-        title=_title_from_text(text, path.stem),
-        text=text,
+        title=found.title,
+        text=found.text,
         url=path.resolve().as_uri(),
         outlet="local file",
     )
 
 
-def document_from_html(html: str, doc_id: str, url: str, fallback_title: str) -> Document:
-    """Main text, title and date of an HTML page (scripts, styles and boilerplate dropped)."""
-    import trafilatura
-
-    extracted = trafilatura.bare_extraction(
-        html, url=url or None, with_metadata=True, include_comments=False, favor_precision=True
-    )
-    text = (getattr(extracted, "text", None) or "") if extracted else ""
-    if not text.strip():
-        raise InputError(f"{fallback_title}: no readable main text was found in the HTML.")
-    title = (getattr(extracted, "title", None) or fallback_title).strip()
-    raw_date = getattr(extracted, "date", None)
-    published = _parse_date(raw_date) if raw_date else None
+def document_from(found: Extracted, doc_id: str, url: str) -> Document:
+    """A document for the index; the outlet comes from the curated domain list first,
+    since a page can call itself anything."""
     domain, outlet, source_type = sourcemeta.describe(url)
-    sitename = getattr(extracted, "sitename", None)
+    listed = outlet and outlet != domain
     return Document(
         id=doc_id,
-        title=title[:200],
-        text=text,
+        title=found.title[:200],
+        text=found.text,
         url=url,
         domain=domain,
-        outlet=sitename or outlet,
-        published=published,
+        outlet=outlet if listed else (found.sitename or outlet or "local file"),
+        published=found.published,
         source_type=source_type,
     )
 
 
-def _parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+def document_from_html(html: str, doc_id: str, url: str, fallback_title: str) -> Document:
+    """Main text, title and date of an HTML page (scripts, styles and boilerplate dropped)."""
+    return document_from(extract_html(html, url, fallback_title), doc_id, url)
 
 
 def _from_html_file(path: Path) -> Document:
@@ -125,21 +104,14 @@ def _from_html_file(path: Path) -> Document:
 
 
 def _from_pdf(path: Path) -> Document:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(path)
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-        title = (reader.metadata.title if reader.metadata else None) or path.stem
-    except (PdfReadError, ValueError, OSError) as exc:
-        raise InputError(f"{path} is not a readable PDF ({exc}).") from exc
-    if not text.strip():
-        raise InputError(f"{path} has no extractable text (is it a scanned image?).")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; split it first.")
+    found = extract_pdf(path.read_bytes(), str(path))
+    title = found.title if found.title != str(path) else path.stem
     return Document(
         id=_file_id(path),
-        title=str(title)[:200],
-        text=text,
+        title=title[:200],
+        text=found.text,
         url=path.resolve().as_uri(),
         outlet="local file",
     )

@@ -1,4 +1,4 @@
-"""Source metadata from a URL: domain, outlet name and source type.
+"""Source metadata from a URL: canonical form, domain, outlet name and source type.
 
 The domain list ships as `data/domains.json` and can be extended with a file of the
 same shape named by `FACTDESK_DOMAINS_FILE` (entries there win).
@@ -11,7 +11,7 @@ import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
@@ -38,6 +38,50 @@ def load_domain_list(extra: str | None = None) -> DomainList:
         merged.domains.update(more.domains)
         merged.suffix_rules.update(more.suffix_rules)
     return merged
+
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ocid",
+        "smid",
+        "sr_share",
+    }
+)
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page, so results from different backends dedupe.
+
+    Lower-cases the host, drops `www.`, default ports, fragments, tracking parameters
+    (utm_* and the like) and a trailing slash, sorts the query, and treats http and
+    https as the same page. Used as an identity, never as the address to fetch.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    path = parts.path.rstrip("/") or "/"
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    )
+    scheme = "https" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
 def domain_of(url: str) -> str:
