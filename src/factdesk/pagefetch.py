@@ -194,7 +194,13 @@ class Fetcher:
                 got = await asyncio.wait_for(
                     self._download(session, url, READABLE_TYPES), self.cfg.page_timeout_s
                 )
-                found = await asyncio.to_thread(extract, got.body, got.content_type, got.final_url)
+                found = await asyncio.to_thread(
+                    extract,
+                    got.body,
+                    got.content_type,
+                    got.final_url,
+                    self.cfg.max_html_elements,
+                )
         except UnsafeURLError as exc:
             status, problem = "refused", str(exc)
         except RobotsDisallowedError as exc:

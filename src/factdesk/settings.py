@@ -134,6 +134,7 @@ class FetchSettings(BaseModel):
     max_bytes: int = Field(default=5 * 2**20, ge=1024)
     max_redirects: int = Field(default=5, ge=0)
     max_text_chars: int = 60_000
+    max_html_elements: int = 60_000
     passages_per_page: int = Field(default=4, ge=1)
     respect_robots: bool = True
     user_agent: str = "factdesk/0.1 (automated fact-checking research; honours robots.txt)"

@@ -178,7 +178,12 @@ class SearxngSearch(HTTPSearchBackend):
 
     def results(self, query: str, limit: int) -> list[WebResult]:
         url = self.web.searxng_url.rstrip("/") + "/search"
-        params: dict[str, str | int] = {"q": query, "format": "json", "language": self.web.language, "pageno": 1}
+        params: dict[str, str | int] = {
+            "q": query,
+            "format": "json",
+            "language": self.web.language,
+            "pageno": 1,
+        }
         try:
             data = self._json("GET", url, params=params)
         except SearchError as exc:
