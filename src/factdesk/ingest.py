@@ -1,4 +1,4 @@
-"""Reading documents into the local index: text, Markdown, HTML, PDF, JSONL and the sample.
+"""Reading documents into the local index: files, web pages, feeds and the sample.
 
 A file that cannot be read is reported with one sentence and skipped; the others are
 still ingested, and nothing already in the index is touched by a failure.
@@ -7,21 +7,27 @@ still ingested, and nothing already in the index is touched by a failure.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
 from factdesk import modelpkgs, sourcemeta
-from factdesk.errors import InputError
+from factdesk.errors import InputError, UnsupportedContentError
 from factdesk.extract import Extracted, extract_html, extract_pdf, extract_plain
 from factdesk.index import LocalIndex
-from factdesk.models import Document
+from factdesk.models import Document, Page
+from factdesk.pagefetch import FEED_TYPES, Fetcher
+from factdesk.prompts import clean_untrusted
+from factdesk.protocols import PageFetcher
+from factdesk.sourcemeta import canonical_url
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -44,6 +50,7 @@ class IngestReport:
     documents: int = 0
     passages: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _file_id(path: Path) -> str:
@@ -210,3 +217,106 @@ def ingest_sample(
 ) -> IngestReport:
     stats = index.add(sample_documents(models_dir, titles), collection="sample")
     return IngestReport(files=1, documents=stats.documents, passages=stats.passages)
+
+
+def document_from_page(page: Page) -> Document:
+    """A fetched page as an index document, identified by its canonical URL."""
+    found = Extracted(
+        title=page.title,
+        text=page.text,
+        author=page.author,
+        sitename=page.sitename,
+        published=page.published,
+    )
+    return document_from(found, "web:" + canonical_url(page.final_url), page.final_url)
+
+
+def _indexed(
+    index: LocalIndex, documents: list[Document], problems: list[str], sources: int
+) -> IngestReport:
+    stats = index.add(documents, collection="web")
+    return IngestReport(
+        files=sources, documents=stats.documents, passages=stats.passages, problems=problems
+    )
+
+
+def ingest_urls(
+    index: LocalIndex,
+    fetcher: PageFetcher,
+    urls: list[str],
+    progress: Callable[[str], None] = lambda _: None,
+) -> IngestReport:
+    """Fetch pages (through the SSRF guard and robots.txt) and add them to the index."""
+    documents: list[Document] = []
+    problems: list[str] = []
+    for result in fetcher.fetch_all(urls):
+        if result.page is None:
+            problems.append(result.record.error)
+            continue
+        documents.append(document_from_page(result.page))
+        progress(f"{result.record.url}: {result.record.status}, {result.record.chars} characters")
+    return _indexed(index, documents, problems, len(urls))
+
+
+def _entry_document(entry: Any, link: str) -> Document | None:
+    """A feed entry from the feed's own text, for when its page cannot be read."""
+    content = entry.get("content") or [{}]
+    raw = str(content[0].get("value") or entry.get("summary") or "")
+    text = clean_untrusted(html.unescape(raw), 20_000)
+    if not text:
+        return None
+    domain, outlet, source_type = sourcemeta.describe(link)
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    return Document(
+        id="web:" + canonical_url(link),
+        title=clean_untrusted(html.unescape(str(entry.get("title") or link)), 200),
+        text=text,
+        url=link,
+        domain=domain,
+        outlet=outlet,
+        published=date(*when[:3]) if when else None,
+        source_type=source_type,
+    )
+
+
+def ingest_feed(
+    index: LocalIndex,
+    fetcher: Fetcher,
+    feed_url: str,
+    limit: int,
+    progress: Callable[[str], None] = lambda _: None,
+) -> IngestReport:
+    """Read an RSS or Atom feed and add its newest `limit` entries' pages to the index.
+
+    An entry whose page cannot be read is added from the feed's own text when the
+    feed carries any; either way the problem is reported.
+    """
+    import feedparser
+
+    try:
+        got = fetcher.download(feed_url, (*FEED_TYPES, "text/plain"))
+    except UnsupportedContentError as exc:
+        raise InputError(f"{feed_url} is not an RSS or Atom feed ({exc.args[0]}).") from exc
+    entries = [
+        e for e in feedparser.parse(got.body).entries if str(e.get("link", "")).startswith("http")
+    ][:limit]
+    if not entries:
+        raise InputError(f"{feed_url} is not an RSS or Atom feed with linked entries.")
+    links = [str(e["link"]) for e in entries]
+    documents: list[Document] = []
+    problems: list[str] = []
+    notes: list[str] = []
+    for entry, link, result in zip(entries, links, fetcher.fetch_all(links), strict=True):
+        if result.page is not None:
+            documents.append(document_from_page(result.page))
+            progress(f"{link}: {result.record.status}, {result.record.chars} characters")
+            continue
+        fallback = _entry_document(entry, link)
+        if fallback is None:
+            problems.append(result.record.error)
+        else:
+            documents.append(fallback)
+            notes.append(f"{result.record.error}; the feed's own text was indexed instead")
+    report = _indexed(index, documents, problems, len(links))
+    report.notes = notes
+    return report
