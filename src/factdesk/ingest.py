@@ -28,6 +28,7 @@ from factdesk.pagefetch import FEED_TYPES, Fetcher
 from factdesk.prompts import clean_untrusted
 from factdesk.protocols import PageFetcher
 from factdesk.sourcemeta import canonical_url
+from factdesk.untrusted import defuse
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -262,7 +263,7 @@ def _entry_document(entry: Any, link: str) -> Document | None:
     """A feed entry from the feed's own text, for when its page cannot be read."""
     content = entry.get("content") or [{}]
     raw = str(content[0].get("value") or entry.get("summary") or "")
-    text = clean_untrusted(html.unescape(raw), 20_000)
+    text = defuse(clean_untrusted(html.unescape(raw), 20_000))[0]
     if not text:
         return None
     domain, outlet, source_type = sourcemeta.describe(link)

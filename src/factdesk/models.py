@@ -145,10 +145,15 @@ class Page(BaseModel):
     retrieved_at: datetime
     sha256: str = ""
     truncated: bool = False
+    removed: list[str] = Field(default_factory=list)
 
 
 class PageRecord(BaseModel):
-    """What the fetch stage did with one URL, so a report shows exactly what was read."""
+    """What the fetch stage did with one URL, so a report shows exactly what was read.
+
+    `removed` lists sentences addressed to AI systems that were cut before any model
+    read the page (see `untrusted.defuse`).
+    """
 
     url: str
     final_url: str = ""
@@ -160,6 +165,7 @@ class PageRecord(BaseModel):
     author: str = ""
     chars: int = 0
     truncated: bool = False
+    removed: list[str] = Field(default_factory=list)
     error: str = ""
 
 

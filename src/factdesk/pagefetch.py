@@ -36,6 +36,7 @@ from factdesk.models import Fetched, FetchStatus, Page, PageRecord
 from factdesk.netguard import AllowList, GuardedTransport, Resolver, check_url, system_resolver
 from factdesk.settings import FetchSettings
 from factdesk.sourcemeta import canonical_url
+from factdesk.untrusted import defuse
 from factdesk.webcache import WebCache
 
 T = TypeVar("T")
@@ -214,19 +215,24 @@ class Fetcher:
         except httpx.HTTPError as exc:
             problem = f"fetch: {url} failed: {exc or type(exc).__name__}"
         else:
-            text = found.text[: self.cfg.max_text_chars]
+            text, removed = found.text, list[str]()
+            title = found.title
+            if self.cfg.defuse_instructions:
+                text, removed = defuse(text)
+                title = "" if defuse(title)[1] else title
             page = Page(
                 url=url,
                 final_url=got.final_url,
-                title=found.title[:300],
+                title=title[:300],
                 author=found.author[:200],
                 sitename=found.sitename[:200],
                 published=found.published,
-                text=text,
+                text=text[: self.cfg.max_text_chars],
                 content_type=got.content_type,
                 retrieved_at=got.retrieved_at,
                 sha256=hashlib.sha256(got.body).hexdigest(),
-                truncated=got.truncated or len(found.text) > len(text),
+                truncated=got.truncated or len(text) > self.cfg.max_text_chars,
+                removed=removed,
             )
             if self.cache is not None:
                 self.cache.put_page(canonical, page)
@@ -305,4 +311,5 @@ def _record(url: str, page: Page, status: FetchStatus) -> PageRecord:
         author=page.author,
         chars=len(page.text),
         truncated=page.truncated,
+        removed=page.removed,
     )

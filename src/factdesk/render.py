@@ -39,6 +39,8 @@ def _page_line(page: PageRecord) -> str:
     if page.retrieved_at is None:
         return f"{page.url}: {page.status} ({page.error})"
     cut = ", cut at the size limit" if page.truncated else ""
+    if page.removed:
+        cut += f", {len(page.removed)} sentence(s) addressed to AI systems removed"
     return (
         f"{page.final_url or page.url}: {page.status}, retrieved "
         f"{page.retrieved_at:%Y-%m-%d %H:%M} UTC, sha256 {page.sha256[:12]}{cut}"

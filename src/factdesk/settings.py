@@ -137,6 +137,7 @@ class FetchSettings(BaseModel):
     max_html_elements: int = 60_000
     passages_per_page: int = Field(default=4, ge=1)
     respect_robots: bool = True
+    defuse_instructions: bool = True
     user_agent: str = "factdesk/0.1 (automated fact-checking research; honours robots.txt)"
     allow_hosts: list[str] = Field(default_factory=list)
     cache_ttl_s: float = 24 * 3600.0

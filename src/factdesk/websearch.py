@@ -24,6 +24,7 @@ from factdesk.prompts import clean_untrusted
 from factdesk.protocols import SEARCH_BACKENDS, SearchContext
 from factdesk.settings import Settings, WebSettings
 from factdesk.sourcemeta import canonical_url, describe
+from factdesk.untrusted import defuse
 from factdesk.webcache import WebCache
 
 SNIPPET_CHARS = 600
@@ -62,6 +63,7 @@ class WebSearchBackend:
     def __init__(self, settings: Settings, cache: WebCache | None) -> None:
         self.web = settings.web
         self.cache = cache
+        self.defuse = settings.fetch.defuse_instructions
 
     def search(self, query: str, limit: int) -> list[Hit]:
         limit = min(limit, self.max_results)
@@ -86,11 +88,15 @@ class WebSearchBackend:
 
     def _hit(self, result: WebResult, canonical: str, query: str, rank: int) -> Hit:
         domain, outlet, source_type = describe(result.url)
+        title, text = _text(result.title, 300), _text(result.snippet, SNIPPET_CHARS)
+        if self.defuse:
+            text = defuse(text)[0]
+            title = "" if defuse(title)[1] else title
         passage = Passage(
             id=f"{canonical}#snippet",
             doc_id=canonical,
-            title=_text(result.title, 300) or domain,
-            text=_text(result.snippet, SNIPPET_CHARS),
+            title=title or domain,
+            text=text,
             url=result.url,
             domain=domain,
             outlet=outlet,
