@@ -316,6 +316,18 @@ def test_ddgs_results_retry_on_rate_limit_and_accept_no_results(web_settings):
     assert backend.search("nothing at all", 10) == []
 
 
+def test_ddgs_connection_failures_count_as_no_network(web_settings):
+    from ddgs.exceptions import DDGSException
+
+    offline = FakeDDGS(DDGSException("error sending request: dns error: failed to lookup"))
+    with pytest.raises(SearchUnreachableError):
+        DdgsSearch(web_settings, None, offline).search("q", 5)
+    broken = FakeDDGS(DDGSException("unexpected markup"))
+    with pytest.raises(SearchError) as raised:
+        DdgsSearch(web_settings, None, broken).search("q", 5)
+    assert not isinstance(raised.value, SearchUnreachableError)
+
+
 def test_web_expands_to_configured_backends_or_ddgs(settings, web_settings):
     assert expand_backends(["local", "web"], settings.web) == ["local", "ddgs"]
     assert expand_backends(["web", "local", "brave"], web_settings.web) == [

@@ -10,11 +10,13 @@ trail can say that the check ran without the web.
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
+from pydantic import SecretStr
 
 from factdesk.errors import ConfigError, SearchError, SearchUnreachableError
 from factdesk.extract import parse_date
@@ -28,6 +30,11 @@ from factdesk.untrusted import defuse
 from factdesk.webcache import WebCache
 
 SNIPPET_CHARS = 600
+# ddgs reports transport failures only as text; these words mean the engine was not reached
+_CONNECTION_FAILURE = re.compile(
+    r"dns|resolve|connection refused|connect error|network is unreachable|error sending request",
+    re.IGNORECASE,
+)
 
 
 def expand_backends(names: list[str], web: WebSettings) -> list[str]:
@@ -117,7 +124,13 @@ class WebSearchBackend:
 
 
 class HTTPSearchBackend(WebSearchBackend):
-    """A JSON API over httpx, retried with backoff; unreachable hosts are told apart."""
+    """A JSON API over httpx, retried with backoff; unreachable hosts are told apart.
+
+    `needs` names the setting the backend cannot work without, checked when it is built
+    so a missing key is a configuration error before any check starts.
+    """
+
+    needs: tuple[str, str, str]
 
     def __init__(
         self,
@@ -129,6 +142,10 @@ class HTTPSearchBackend(WebSearchBackend):
         super().__init__(settings, cache)
         self.client = client
         self.sleep = sleep
+        field, variable, what = self.needs
+        value = getattr(self.web, field)
+        if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+            raise ConfigError(f"The {self.name} backend needs {what}: set {variable}.")
 
     def _json(
         self,
@@ -168,19 +185,7 @@ class SearxngSearch(HTTPSearchBackend):
 
     name = "searxng"
     max_results = 50
-
-    def __init__(
-        self,
-        settings: Settings,
-        cache: WebCache | None,
-        client: httpx.Client,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(settings, cache, client, sleep)
-        if not self.web.searxng_url:
-            raise ConfigError(
-                "The searxng backend needs the instance's address: set FACTDESK_WEB__SEARXNG_URL."
-            )
+    needs = ("searxng_url", "FACTDESK_WEB__SEARXNG_URL", "the instance's address")
 
     def results(self, query: str, limit: int) -> list[WebResult]:
         url = self.web.searxng_url.rstrip("/") + "/search"
@@ -216,19 +221,7 @@ class BraveSearch(HTTPSearchBackend):
 
     name = "brave"
     max_results = 20
-
-    def __init__(
-        self,
-        settings: Settings,
-        cache: WebCache | None,
-        client: httpx.Client,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(settings, cache, client, sleep)
-        if not self.web.brave_api_key.get_secret_value():
-            raise ConfigError(
-                "The brave backend needs an API key: set FACTDESK_WEB__BRAVE_API_KEY."
-            )
+    needs = ("brave_api_key", "FACTDESK_WEB__BRAVE_API_KEY", "an API key")
 
     def results(self, query: str, limit: int) -> list[WebResult]:
         key = self.web.brave_api_key.get_secret_value()
@@ -257,19 +250,7 @@ class TavilySearch(HTTPSearchBackend):
 
     name = "tavily"
     max_results = 20
-
-    def __init__(
-        self,
-        settings: Settings,
-        cache: WebCache | None,
-        client: httpx.Client,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(settings, cache, client, sleep)
-        if not self.web.tavily_api_key.get_secret_value():
-            raise ConfigError(
-                "The tavily backend needs an API key: set FACTDESK_WEB__TAVILY_API_KEY."
-            )
+    needs = ("tavily_api_key", "FACTDESK_WEB__TAVILY_API_KEY", "an API key")
 
     def results(self, query: str, limit: int) -> list[WebResult]:
         key = self.web.tavily_api_key.get_secret_value()
@@ -342,9 +323,12 @@ class DdgsSearch(WebSearchBackend):
                 self.sleep(min(self.web.backoff_s * 2 ** (attempt - 1), self.web.max_retry_after_s))
                 continue
             except DDGSException as exc:
-                if "no results" in str(exc).lower():
+                message = str(exc) or type(exc).__name__
+                if "no results" in message.lower():
                     return []
-                raise SearchError(self.name, str(exc) or type(exc).__name__) from exc
+                offline = _CONNECTION_FAILURE.search(message)
+                error = SearchUnreachableError if offline else SearchError
+                raise error(self.name, message) from exc
             return [
                 WebResult(
                     url=str(r.get("href", "")),
