@@ -83,3 +83,9 @@ def test_private_and_non_http_targets_are_one_sentence_errors(env, site):
 def test_a_page_that_is_not_a_feed_is_named(web_env, site):
     result = factdesk(web_env, "ingest", "--feed", site.url("/news/tower"))
     assert_clean_error(result, 2, "is not an RSS or Atom feed")
+
+
+def test_a_web_backend_without_its_key_is_a_config_error(env):
+    env = {**env, "FACTDESK_SEARCH__BACKENDS": '["local", "brave"]'}
+    result = factdesk(env, "check", "Was the Eiffel Tower built in 1889?")
+    assert_clean_error(result, 2, "set FACTDESK_WEB__BRAVE_API_KEY")

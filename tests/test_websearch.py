@@ -5,6 +5,7 @@ import json
 import httpx
 import pytest
 
+from factdesk.desk import Desk
 from factdesk.errors import ConfigError, SearchError, SearchUnreachableError
 from factdesk.models import SearchQuery
 from factdesk.search import search
@@ -336,6 +337,21 @@ def test_web_expands_to_configured_backends_or_ddgs(settings, web_settings):
         "tavily",
         "local",
     ]
+
+
+def test_the_web_preset_builds_ddgs_and_a_fetcher(settings):
+    desk = Desk.from_settings(
+        Settings(
+            preset="web",
+            home=settings.home,
+            llm={"backend": "scripted"},
+            embedder={"backend": "hashing"},
+        )
+    )
+    assert [s.name for s in desk.searchers] == ["local", "ddgs"]
+    assert desk.fetcher is not None
+    local_only = Desk.from_settings(settings)
+    assert local_only.fetcher is None
 
 
 def test_web_preset_and_env_configuration(monkeypatch, settings):

@@ -146,6 +146,8 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
         run.note = (
             f"{read.count('fetched')} pages read, {read.count('cached')} from cache, "
             f"{len(read.pages) - read.count('fetched', 'cached')} not read"
+            if read.pages
+            else "no web results to read"
         )
         if trail:
             trail.pages = read.pages
