@@ -110,6 +110,8 @@ def test_unread_pages_keep_their_snippet_but_refused_pages_are_dropped():
             "https://c.example/3": failed("failed"),
         }
     )
+    hits.append(snippet("https://e.example/5", "s", 4).model_copy(deep=True))
+    hits[-1].passage.text = ""  # a result whose snippet was empty (or all defused)
     result = run(fetcher, hits, max_pages=3)
     assert [h.passage.url for h in result.hits] == [
         "https://b.example/2",

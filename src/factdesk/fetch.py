@@ -4,7 +4,8 @@ Snippet hits are grouped by canonical URL, so a page found by several backends o
 queries is read once. The best-ranked `max_pages` pages are fetched concurrently, and
 each snippet hit is replaced by hits on the page's own passages (those sharing most
 words with the hit's query, at most `passages_per_page`). A page that could not be
-read keeps its search snippet, except a page the SSRF guard refused, which is dropped.
+read keeps its search snippet (if it has any text), except a page the SSRF guard
+refused, which is dropped.
 Every attempt is recorded, so the report shows exactly what was read and when.
 """
 
@@ -102,7 +103,8 @@ def fetch(
     for hit in snippets:
         outcome = outcomes.get(hit.passage.doc_id)
         if outcome is None or outcome.page is None:
-            if outcome is None or outcome.record.status != "refused":
+            refused = outcome is not None and outcome.record.status == "refused"
+            if hit.passage.text and not refused:
                 result.hits.append(hit)
             continue
         key = hit.passage.doc_id
