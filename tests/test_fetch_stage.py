@@ -177,4 +177,5 @@ def test_a_web_check_cites_the_pages_it_read(site, tmp_path):
     markdown = render(report, "md")
     assert "- Pages read:" in markdown and "robots.txt of" in markdown
     assert "sha256 " in markdown
+    assert "<li>Pages read:<ul><li>" in render(report, "html")
     assert {r.url.params["q"] for r in api.requests} == {q.text for q in report.method.queries}
