@@ -71,6 +71,7 @@ def test_a_failing_stage_leaves_a_failed_record_with_its_trail(desk, llm):
         "understand",
         "plan",
         "search",
+        "fetch",
         "evidence",
         "stance",
         "verdict",

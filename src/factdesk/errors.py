@@ -49,6 +49,28 @@ class SearchError(BackendError):
     """A search backend failed."""
 
 
+class SearchUnreachableError(SearchError):
+    """A web search backend could not be connected to at all (no network, DNS failure)."""
+
+
+class FetchError(BackendError):
+    """A web page could not be fetched or read."""
+
+
+class UnsafeURLError(FetchError):
+    """A URL points somewhere factdesk refuses to fetch (a private or metadata address)."""
+
+    exit_code = 2
+
+
+class UnsupportedContentError(FetchError):
+    """The server answered with a media type factdesk does not read."""
+
+
+class RobotsDisallowedError(FetchError):
+    """The site's robots.txt does not allow factdesk to fetch the URL."""
+
+
 class NotFoundError(FactdeskError):
     """A stored record that was asked for does not exist."""
 

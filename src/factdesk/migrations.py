@@ -116,3 +116,25 @@ STORE_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX checks_created ON checks(created_at);
     """,
 )
+
+WEBCACHE_MIGRATIONS: tuple[str, ...] = (
+    # 1: cached search results (replaced when stale) and every page read (kept, by time)
+    """
+    CREATE TABLE searches (
+        key TEXT PRIMARY KEY,
+        backend TEXT NOT NULL,
+        query TEXT NOT NULL,
+        stored_at REAL NOT NULL,
+        results TEXT NOT NULL
+    );
+    CREATE TABLE pages (
+        id INTEGER PRIMARY KEY,
+        canonical TEXT NOT NULL,
+        retrieved_at REAL NOT NULL,
+        sha256 TEXT NOT NULL,
+        page TEXT NOT NULL
+    );
+    CREATE INDEX pages_canonical ON pages(canonical, retrieved_at);
+    CREATE INDEX pages_sha ON pages(sha256);
+    """,
+)

@@ -105,13 +105,75 @@ class Passage(BaseModel):
 
 
 class Hit(BaseModel):
-    """A passage returned by a search backend for one query."""
+    """A passage returned by a search backend for one query.
+
+    `snippet` marks a web search result: its passage is only the search engine's
+    summary, and the fetch stage replaces it with passages of the page itself.
+    """
 
     passage: Passage
     score: float
     backend: str
     query: str = ""
     rank: int = 0
+    snippet: bool = False
+
+
+class WebResult(BaseModel):
+    """One result of a web search API, as the API gave it (untrusted text)."""
+
+    url: str
+    title: str = ""
+    snippet: str = ""
+    published: date | None = None
+
+
+FetchStatus = Literal["fetched", "cached", "refused", "robots", "unsupported", "failed"]
+
+
+class Page(BaseModel):
+    """A fetched web page (or PDF) reduced to its main text and metadata."""
+
+    url: str
+    final_url: str
+    title: str = ""
+    author: str = ""
+    sitename: str = ""
+    published: date | None = None
+    text: str
+    content_type: str = ""
+    retrieved_at: datetime
+    sha256: str = ""
+    truncated: bool = False
+    removed: list[str] = Field(default_factory=list)
+
+
+class PageRecord(BaseModel):
+    """What the fetch stage did with one URL, so a report shows exactly what was read.
+
+    `removed` lists sentences addressed to AI systems that were cut before any model
+    read the page (see `untrusted.defuse`).
+    """
+
+    url: str
+    final_url: str = ""
+    status: FetchStatus
+    retrieved_at: datetime | None = None
+    sha256: str = ""
+    content_type: str = ""
+    title: str = ""
+    author: str = ""
+    chars: int = 0
+    truncated: bool = False
+    removed: list[str] = Field(default_factory=list)
+    error: str = ""
+
+
+class Fetched(BaseModel):
+    """The outcome of fetching one URL: always a record, and the page when it was read."""
+
+    record: PageRecord
+    page: Page | None = None
 
 
 class StanceScores(BaseModel):
@@ -207,6 +269,7 @@ class Method(BaseModel):
     queries: list[SearchQuery] = Field(default_factory=list)
     backends: list[str] = Field(default_factory=list)
     backend_errors: list[str] = Field(default_factory=list)
+    pages: list[PageRecord] = Field(default_factory=list)
     passages_considered: list[PassageRef] = Field(default_factory=list)
     passages_used: list[PassageRef] = Field(default_factory=list)
     model: str = ""
@@ -261,6 +324,7 @@ class Trail(BaseModel):
     understanding: Understanding | None = None
     queries: list[SearchQuery] = Field(default_factory=list)
     hits: int = 0
+    pages: list[PageRecord] = Field(default_factory=list)
     evidence: list[PassageRef] = Field(default_factory=list)
     verdict: Verdict | None = None
     timings: dict[str, float] = Field(default_factory=dict)

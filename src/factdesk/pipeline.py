@@ -15,6 +15,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from factdesk import evidence as evidence_stage
+from factdesk import fetch as fetch_stage
 from factdesk import followup as followup_stage
 from factdesk import ground as ground_stage
 from factdesk import plan as plan_stage
@@ -29,6 +30,7 @@ from factdesk.models import (
     CheckRecord,
     Evidence,
     Method,
+    PageRecord,
     PassageRef,
     Report,
     SearchQuery,
@@ -41,6 +43,7 @@ STAGES = (
     "understand",
     "plan",
     "search",
+    "fetch",
     "evidence",
     "stance",
     "verdict",
@@ -76,6 +79,7 @@ class Research(BaseModel):
     queries: list[SearchQuery]
     backends: list[str]
     backend_errors: list[str]
+    pages: list[PageRecord]
     considered: list[PassageRef]
     evidence: list[Evidence]
     verdict: Verdict
@@ -120,15 +124,38 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
         if trail:
             trail.queries = queries
     with run.stage("search"):
-        found = search_stage.search(desk.searchers, queries, desk.settings.search.per_query)
+        found = search_stage.search(
+            desk.searchers,
+            queries,
+            desk.settings.search.per_query,
+            concurrency=desk.settings.web.concurrency,
+        )
         run.note = f"{len(found.hits)} hits"
         if trail:
             trail.hits, trail.backend_errors = len(found.hits), found.errors
+    with run.stage("fetch"):
+        read = fetch_stage.fetch(
+            desk.fetcher,
+            found.hits,
+            max_pages=desk.settings.fetch.max_pages if desk.settings.fetch.enabled else 0,
+            passages_per_page=desk.settings.fetch.passages_per_page,
+            chunk_words=desk.settings.index.chunk_words,
+            overlap_words=desk.settings.index.chunk_overlap_words,
+            rrf_k=desk.settings.search.rrf_k,
+        )
+        run.note = (
+            f"{read.count('fetched')} pages read, {read.count('cached')} from cache, "
+            f"{len(read.pages) - read.count('fetched', 'cached')} not read"
+            if read.pages
+            else "no web results to read"
+        )
+        if trail:
+            trail.pages = read.pages
     with run.stage("evidence"):
         chosen = evidence_stage.select_evidence(
             desk.embedder,
             understanding.claims,
-            found.hits,
+            read.hits,
             k=cfg.evidence_k,
             max_per_document=cfg.max_per_document,
             min_relevance=cfg.min_relevance,
@@ -161,6 +188,7 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
         queries=queries,
         backends=found.backends,
         backend_errors=found.errors,
+        pages=read.pages,
         considered=chosen.considered,
         evidence=judged,
         verdict=verdict,
@@ -232,6 +260,7 @@ def publish(desk: Desk, found: Research, run: _Run, check_id: str) -> Report:
             queries=found.queries,
             backends=found.backends,
             backend_errors=found.backend_errors,
+            pages=found.pages,
             passages_considered=found.considered,
             passages_used=[_ref(e) for e in found.evidence if e.passage.id in used],
             model=desk.llm.name,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+import httpx
 import numpy as np
 import numpy.typing as npt
 
 from factdesk.llm_types import LLMRequest, LLMResponse
-from factdesk.models import CheckRecord, Hit
+from factdesk.models import CheckRecord, Fetched, Hit
 from factdesk.registry import Registry
 from factdesk.settings import Settings
+from factdesk.webcache import WebCache
 
 
 @runtime_checkable
@@ -59,11 +61,45 @@ class ReportStore(Protocol):
 
 
 class SearchContext:
-    """What a search backend may need besides settings, built once per desk."""
+    """What a search backend may need besides settings, built once per desk.
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    Web backends share one HTTP client and the web cache; both are made on first use
+    unless passed in (tests pass a client on a mock transport).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        *,
+        http: httpx.Client | None = None,
+        cache: WebCache | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self._http = http
+        self._cache = cache
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(
+                timeout=self.settings.web.timeout_s,
+                headers={"User-Agent": self.settings.fetch.user_agent},
+            )
+        return self._http
+
+    @property
+    def cache(self) -> WebCache:
+        if self._cache is None:
+            self._cache = WebCache(self.settings.webcache_path)
+        return self._cache
+
+
+class PageFetcher(Protocol):
+    """Reads web pages; the fetch stage depends on this, not on how it is done."""
+
+    def fetch_all(self, urls: Sequence[str]) -> list[Fetched]: ...
 
 
 LLM_BACKENDS: Registry[Settings, LLM] = Registry("LLM")

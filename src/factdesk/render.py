@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from factdesk.citations import CITATION_GROUP, parse_group
-from factdesk.models import Report
+from factdesk.models import PageRecord, Report
 
 LABELS = {
     "supported": "Supported",
@@ -32,6 +32,19 @@ def _source_line(report: Report, n: int) -> str:
         source.published.isoformat() if source.published else "undated",
     ]
     return ", ".join(p for p in parts if p)
+
+
+def _page_line(page: PageRecord) -> str:
+    """What happened to one URL: when it was read and the hash of what was read, or why not."""
+    if page.retrieved_at is None:
+        return f"{page.url}: {page.status} ({page.error})"
+    cut = ", cut at the size limit" if page.truncated else ""
+    if page.removed:
+        cut += f", {len(page.removed)} sentence(s) addressed to AI systems removed"
+    return (
+        f"{page.final_url or page.url}: {page.status}, retrieved "
+        f"{page.retrieved_at:%Y-%m-%d %H:%M} UTC, sha256 {page.sha256[:12]}{cut}"
+    )
 
 
 def to_markdown(report: Report) -> str:
@@ -68,6 +81,7 @@ def to_markdown(report: Report) -> str:
         "- Queries: " + "; ".join(f"{q.text} ({q.angle})" for q in m.queries),
         f"- Search backends: {', '.join(m.backends)}"
         + (f" (failed: {'; '.join(m.backend_errors)})" if m.backend_errors else ""),
+        *(["- Pages read:"] + [f"  - {_page_line(p)}" for p in m.pages] if m.pages else []),
         f"- Passages considered: {len(m.passages_considered)}; used: {len(m.passages_used)}",
         f"- Model: {m.model}; preset: {m.preset}; settings hash: {m.settings_hash}",
         "- Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in m.timings.items()),
@@ -111,6 +125,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["cite"] = link_citations
     env.filters["safe_url"] = safe_url
+    env.filters["page_line"] = _page_line
     env.globals.update(LABELS=LABELS, STANCES=STANCES)
     return env
 

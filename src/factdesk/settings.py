@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import ipaddress
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -24,6 +26,8 @@ from pydantic_settings import (
 )
 
 from factdesk.errors import ConfigError
+
+_HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 
 
 def default_home() -> Path:
@@ -86,6 +90,73 @@ class PipelineSettings(BaseModel):
     ground_llm_pass: float = 0.5
 
 
+class WebSettings(BaseModel):
+    """Web search backends: endpoints, keys, timeouts, retries and the result cache.
+
+    `web` in `search.backends` stands for every backend configured here (SearXNG when
+    `searxng_url` is set, Brave and Tavily when their keys are), or DuckDuckGo (`ddgs`,
+    no key) when none is.
+    """
+
+    searxng_url: str = ""
+    brave_api_key: SecretStr = SecretStr("")
+    brave_url: str = "https://api.search.brave.com/res/v1/web/search"
+    tavily_api_key: SecretStr = SecretStr("")
+    tavily_url: str = "https://api.tavily.com/search"
+    ddgs_region: str = "wt-wt"
+    ddgs_backend: str = "auto"
+    language: str = "en"
+    timeout_s: float = 10.0
+    backend_timeouts_s: dict[str, float] = Field(default_factory=dict)
+    attempts: int = Field(default=3, ge=1)
+    backoff_s: float = 1.0
+    max_retry_after_s: float = 30.0
+    concurrency: int = Field(default=4, ge=1)
+    cache_ttl_s: float = 6 * 3600.0
+
+    def timeout_for(self, backend: str) -> float:
+        return self.backend_timeouts_s.get(backend, self.timeout_s)
+
+
+class FetchSettings(BaseModel):
+    """Reading web pages: limits, politeness, robots.txt and the SSRF allow-list.
+
+    `allow_hosts` names hosts (exact names) or networks (`10.1.2.3`, `192.168.0.0/16`,
+    `::1`) that may be fetched although they are private, loopback or link-local.
+    """
+
+    enabled: bool = True
+    max_pages: int = Field(default=8, ge=0)
+    concurrency: int = Field(default=8, ge=1)
+    per_host_concurrency: int = Field(default=2, ge=1)
+    per_host_delay_s: float = 0.25
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 10.0
+    page_timeout_s: float = 20.0
+    max_bytes: int = Field(default=5 * 2**20, ge=1024)
+    max_redirects: int = Field(default=5, ge=0)
+    max_text_chars: int = 60_000
+    max_html_elements: int = 60_000
+    passages_per_page: int = Field(default=4, ge=1)
+    respect_robots: bool = True
+    defuse_instructions: bool = True
+    user_agent: str = "factdesk/0.1 (automated fact-checking research; honours robots.txt)"
+    allow_hosts: list[str] = Field(default_factory=list)
+    cache_ttl_s: float = 24 * 3600.0
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts_or_networks(cls, entries: list[str]) -> list[str]:
+        cleaned = [e.strip().lower().rstrip(".") for e in entries if e.strip()]
+        for entry in cleaned:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOSTNAME.fullmatch(entry):
+                    raise ValueError(f"{entry!r} is neither a host name nor a network") from None
+        return cleaned
+
+
 class ModelsSettings(BaseModel):
     dir: Path | None = None
     pip: str = ""
@@ -105,6 +176,8 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
     models: ModelsSettings = Field(default_factory=ModelsSettings)
 
     @classmethod
@@ -136,6 +209,10 @@ class Settings(BaseSettings):
     def index_path(self) -> Path:
         return self.home / "index.sqlite3"
 
+    @property
+    def webcache_path(self) -> Path:
+        return self.home / "webcache.sqlite3"
+
 
 PRESETS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -153,6 +230,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "search": {"per_query": 50},
     },
     "hosted": {"llm": {"backend": "openai", "n_ctx": 16384}},
+    "web": {"search": {"backends": ["local", "web"]}},
 }
 
 
@@ -187,6 +265,8 @@ def settings_hash(settings: Settings) -> str:
     """
     data = settings.model_dump(mode="json", exclude=_UNHASHED)
     data["llm"].pop("api_key", None)
+    data["web"].pop("brave_api_key", None)
+    data["web"].pop("tavily_api_key", None)
     data["llm"].pop("n_threads", None)
     data["embedder"].pop("threads", None)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))

@@ -1,7 +1,8 @@
-"""Source metadata from a URL: domain, outlet name and source type.
+"""Source metadata from a URL: canonical form, domain, outlet name and source type.
 
 The domain list ships as `data/domains.json` and can be extended with a file of the
-same shape named by `FACTDESK_DOMAINS_FILE` (entries there win).
+same shape named by `FACTDESK_DOMAINS_FILE` (entries there win). An entry may name a
+path under a domain (`reuters.com/fact-check`) to type one section of a site.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
@@ -40,6 +41,63 @@ def load_domain_list(extra: str | None = None) -> DomainList:
     return merged
 
 
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ocid",
+        "smid",
+        "sr_share",
+    }
+)
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page, so results from different backends dedupe.
+
+    Lower-cases the host, drops `www.`, default ports, fragments, tracking parameters
+    (utm_* and the like) and a trailing slash, sorts the query, and treats http and
+    https as the same page. Used as an identity, never as the address to fetch.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    path = parts.path.rstrip("/") or "/"
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    )
+    scheme = "https" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+@lru_cache(maxsize=4)
+def sections(extra: str | None = None) -> dict[str, list[tuple[str, DomainInfo]]]:
+    """Path-scoped entries by host, longest path first: ("/fact-check/", info)."""
+    found: dict[str, list[tuple[str, DomainInfo]]] = {}
+    for key, info in load_domain_list(extra).domains.items():
+        if "/" in key:
+            host, path = key.split("/", 1)
+            found.setdefault(host, []).append(("/" + path.strip("/") + "/", info))
+    for entries in found.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return found
+
+
 def domain_of(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.")
@@ -50,11 +108,15 @@ def describe(url: str) -> tuple[str, str, SourceType]:
     domain = domain_of(url)
     if not domain:
         return "", "", "other"
-    listing = load_domain_list(os.environ.get("FACTDESK_DOMAINS_FILE"))
+    extra = os.environ.get("FACTDESK_DOMAINS_FILE")
+    listing = load_domain_list(extra)
     labels = domain.split(".")
+    path = urlsplit(url).path.rstrip("/") + "/"
     for start in range(len(labels) - 1):
         candidate = ".".join(labels[start:])
-        info = listing.domains.get(candidate)
+        scoped = sections(extra).get(candidate, [])
+        info = next((i for prefix, i in scoped if path.startswith(prefix)), None)
+        info = info or listing.domains.get(candidate)
         if info is not None:
             return domain, info.outlet, info.type
     for suffix, kind in listing.suffix_rules.items():

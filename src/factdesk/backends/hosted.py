@@ -11,11 +11,10 @@ from typing import Any
 import httpx
 
 from factdesk.errors import ConfigError, LLMError
+from factdesk.httpjson import request_json
 from factdesk.llm_types import LLMRequest, LLMResponse
 from factdesk.protocols import LLM_BACKENDS
 from factdesk.settings import Settings
-
-RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 
 
 def post_json(
@@ -24,33 +23,12 @@ def post_json(
     url: str,
     payload: dict[str, Any],
     headers: dict[str, str],
-    attempts: int = 3,
-    backoff_s: float = 1.0,
 ) -> dict[str, Any]:
     """POST with retries on rate limits and server errors; errors name the backend."""
-    for attempt in range(1, attempts + 1):
-        try:
-            response = client.post(url, json=payload, headers=headers)
-        except httpx.HTTPError as exc:
-            if attempt == attempts:
-                raise LLMError(backend, f"request to {url} failed: {exc}") from exc
-        else:
-            if response.status_code < 400:
-                try:
-                    data: dict[str, Any] = response.json()
-                except ValueError as exc:
-                    raise LLMError(backend, f"{url} returned a body that is not JSON") from exc
-                return data
-            if response.status_code not in RETRY_STATUSES or attempt == attempts:
-                raise LLMError(
-                    backend, f"{url} answered HTTP {response.status_code}: {response.text[:200]}"
-                )
-            retry_after = response.headers.get("retry-after", "")
-            if retry_after.replace(".", "", 1).isdigit():
-                time.sleep(min(float(retry_after), 30.0))
-                continue
-        time.sleep(backoff_s * 2 ** (attempt - 1))
-    raise LLMError(backend, f"no answer from {url}")
+    data: dict[str, Any] = request_json(
+        client, backend, "POST", url, error=LLMError, payload=payload, headers=headers
+    )
+    return data
 
 
 def _choice_from_text(text: str, choices: Sequence[str]) -> dict[str, float]:
