@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +21,9 @@ from factdesk.errors import ConfigError, FactdeskError, InputError
 from factdesk.index import LocalIndex, open_index
 from factdesk.protocols import EMBEDDERS, SearchContext
 from factdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from factdesk.desk import Desk
 
 app = typer.Typer(
     add_completion=False,
@@ -84,6 +87,27 @@ def _local_index(searchers: list[object]) -> LocalIndex | None:
     return next((s for s in searchers if isinstance(s, LocalIndex)), None)
 
 
+def _fill_empty_index(desk: Desk) -> None:
+    """Load the bundled sample into an empty local index, when the sample is installed."""
+    from factdesk.ingest import ingest_sample
+
+    local = _local_index(list(desk.searchers))
+    models_dir = desk.settings.models_dir
+    if (
+        local is None
+        or local.count() > 0
+        or not modelpkgs.artifact_path(models_dir, "sample").is_file()
+    ):
+        return
+    err.print(
+        "The local index is empty: loading the bundled Wikipedia sample "
+        "(10,033 articles; a minute or two, once)."
+    )
+    with err.status("ingesting the sample…"):
+        result = ingest_sample(local, models_dir)
+    err.print(f"Indexed {result.documents} articles as {result.passages} passages.")
+
+
 @app.command()
 def check(
     question: Annotated[str, typer.Argument(help="The question or claim to check.")],
@@ -96,7 +120,6 @@ def check(
 ) -> None:
     """Research a question and publish a cited report (stored; see `factdesk list`)."""
     from factdesk.desk import Desk
-    from factdesk.ingest import ingest_sample
     from factdesk.pipeline import run_check
     from factdesk.render import render
     from factdesk.understand import clean_question
@@ -105,24 +128,37 @@ def check(
     settings = load_settings(preset)
     clean_question(question, settings.pipeline.max_question_chars)
     desk = Desk.from_settings(settings)
-    local = _local_index(list(desk.searchers))
-    if (
-        auto_ingest
-        and local is not None
-        and local.count() == 0
-        and modelpkgs.artifact_path(settings.models_dir, "sample").is_file()
-    ):
-        err.print(
-            "The local index is empty: loading the bundled Wikipedia sample "
-            "(10,033 articles; a minute or two, once)."
-        )
-        with err.status("ingesting the sample…"):
-            result = ingest_sample(local, settings.models_dir)
-        err.print(f"Indexed {result.documents} articles as {result.passages} passages.")
+    if auto_ingest:
+        _fill_empty_index(desk)
     record = run_check(desk, question, ConsoleObserver())
     assert record.report is not None  # run_check raises unless the report exists
     err.print(f"Stored as {record.id} under {settings.home}")
     _emit(render(record.report, fmt), out)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Checks run at the same time.")] = None,
+    preset: PresetOption = None,
+    auto_ingest: Annotated[
+        bool, typer.Option(help="Load the sample if the index is empty.")
+    ] = True,
+) -> None:
+    """Start the web app and JSON API (defaults: FACTDESK_WEB__HOST, __PORT, __WORKERS)."""
+    from factdesk.desk import Desk
+    from factdesk.web import create_app
+    from factdesk.web.server import serve as run_server
+
+    settings = load_settings(preset)
+    web = settings.web
+    web.host, web.port, web.workers = host or web.host, port or web.port, workers or web.workers
+    desk = Desk.from_settings(settings)
+    if auto_ingest:
+        _fill_empty_index(desk)
+    err.print(f"factdesk: http://{web.host}:{web.port}/ (API schema at /api/openapi.json)")
+    run_server(create_app(desk), web.host, web.port)
 
 
 @app.command()
