@@ -20,7 +20,7 @@ from factdesk import modelpkgs
 from factdesk.errors import ConfigError, FactdeskError, InputError
 from factdesk.index import LocalIndex, open_index
 from factdesk.protocols import EMBEDDERS, SearchContext
-from factdesk.settings import Settings
+from factdesk.settings import Settings, WebSettings
 
 if TYPE_CHECKING:
     from factdesk.desk import Desk
@@ -39,13 +39,17 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="md, json or h
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here.")]
 
 
+def _invalid(exc: ValidationError, section: str = "") -> ConfigError:
+    problem = exc.errors()[0]
+    where = ".".join(str(p) for p in (section, *problem["loc"]) if p)
+    return ConfigError(f"Setting {where} is invalid: {problem['msg']}.")
+
+
 def load_settings(preset: str | None = None) -> Settings:
     try:
         return Settings(preset=preset) if preset else Settings()
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        raise ConfigError(f"Setting {where} is invalid: {problem['msg']}.") from exc
+        raise _invalid(exc) from exc
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -152,11 +156,17 @@ def serve(
     from factdesk.web.server import serve as run_server
 
     settings = load_settings(preset)
-    web = settings.web
-    web.host, web.port, web.workers = host or web.host, port or web.port, workers or web.workers
+    given = {"host": host, "port": port, "workers": workers}
+    try:
+        settings.web = WebSettings.model_validate(
+            settings.web.model_dump() | {k: v for k, v in given.items() if v is not None}
+        )
+    except ValidationError as exc:
+        raise _invalid(exc, "web") from exc
     desk = Desk.from_settings(settings)
     if auto_ingest:
         _fill_empty_index(desk)
+    web = settings.web
     err.print(f"factdesk: http://{web.host}:{web.port}/ (API schema at /api/openapi.json)")
     run_server(create_app(desk), web.host, web.port)
 

@@ -49,7 +49,7 @@ ERRORS: tuple[tuple[type[FactdeskError], int, str], ...] = (
     (RateLimitedError, 429, "rate_limited"),
     (BackendError, 503, "backend_error"),
 )
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 @dataclass

@@ -14,6 +14,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 
+from factdesk.diff import ReportDiff, diff_reports
 from factdesk.errors import NotFoundError
 from factdesk.index import fts_query
 from factdesk.models import CheckRecord, Report
@@ -150,8 +151,16 @@ class Catalog:
         return [VersionInfo.model_validate(fields(row)) for row in rows]
 
     def load(self, report_id: str, version: int | None = None) -> Published:
-        """A version of a page (the latest by default), with its stored report."""
-        summary = self.summary(report_id)
+        """A version of a page (the latest by default), with its stored report.
+
+        An unknown id may be a check the CLI has just finished: sync once and look again.
+        """
+        try:
+            summary = self.summary(report_id)
+        except NotFoundError:
+            if not self.sync():
+                raise
+            summary = self.summary(report_id)
         versions = self.versions(report_id)
         chosen = (
             versions[-1]
@@ -165,6 +174,13 @@ class Catalog:
         report = self.store.load(chosen.check_id).report
         assert report is not None  # only finished checks are published
         return Published(summary, chosen.version, versions, report)
+
+    def changes(self, published: Published) -> ReportDiff | None:
+        """What this version changed since the one before it; None for a first version."""
+        if published.version == 1:
+            return None
+        before = self.load(published.summary.id, published.version - 1)
+        return diff_reports(before.report, published.report, before.version, published.version)
 
     def version_of(self, check_id: str) -> tuple[str, int] | None:
         row = self._db.row(
@@ -212,9 +228,6 @@ class Catalog:
             "ORDER BY n DESC, category"
         )
         return {str(row["category"]): int(row["n"]) for row in rows}
-
-    def close(self) -> None:
-        self._db.close()
 
 
 def _summary(row: sqlite3.Row) -> ReportSummary:

@@ -47,9 +47,6 @@ class Database:
                 raise
             self._conn.execute("COMMIT")
 
-    def close(self) -> None:
-        self._conn.close()
-
 
 def fields(row: sqlite3.Row) -> dict[str, Any]:
     """A row as a dict (a Row has keys but is not a mapping)."""

@@ -229,9 +229,6 @@ class JobQueue:
         columns = ", ".join(f"{name}=?" for name in values)
         self._db.execute(f"UPDATE jobs SET {columns} WHERE id=?", (*values.values(), job_id))
 
-    def close(self) -> None:
-        self._db.close()
-
 
 def _now() -> str:
     return now().isoformat()

@@ -15,7 +15,6 @@ import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from factdesk.diff import diff_reports
 from factdesk.errors import NotFoundError
 from factdesk.models import Category
 from factdesk.web.app import State, WebState, read_guard, write_guard
@@ -82,9 +81,9 @@ def published_or_job(state: WebState, some_id: str, version: int | None = None) 
     try:
         published = state.catalog.load(some_id, version)
     except NotFoundError:
-        if not state.catalog.sync():
-            raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
-        published = state.catalog.load(some_id, version)
+        if version is not None:  # the catalogue says which versions there are
+            raise
+        raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
     view = CheckView(id=some_id, status="done", question=published.report.question)
     _fill(view, published)
     return view
@@ -130,11 +129,9 @@ def get_check(
 def get_versions(id: str, state: State) -> VersionsView:
     """All versions, and what the latest changed compared with the one before."""
     published = state.catalog.load(id)
-    changes = None
-    if len(published.versions) > 1:
-        before = state.catalog.load(id, published.version - 1)
-        changes = diff_reports(before.report, published.report, before.version, published.version)
-    return VersionsView(report_id=id, versions=published.versions, changes=changes)
+    return VersionsView(
+        report_id=id, versions=published.versions, changes=state.catalog.changes(published)
+    )
 
 
 @router.post(

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from factdesk.diff import diff_reports
 from factdesk.errors import NotFoundError
 from factdesk.models import CATEGORIES
 from factdesk.pipeline import STAGES
@@ -24,7 +23,7 @@ from factdesk.web.catalog import Published
 from factdesk.web.guards import TOKEN_COOKIE
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(read_guard)])
-EXPORTS = {".md": "md", ".json": "json"}
+EXPORTS = (".md", ".json")
 
 
 def _token_needed(state: WebState, request: Request) -> bool:
@@ -47,7 +46,10 @@ def _see_other(url: str, remember: str | None = None) -> RedirectResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, state: State, q: str = "") -> Response:
+def home(
+    request: Request, state: State, q: Annotated[str, Query(max_length=2000)] = ""
+) -> Response:
+    """The question box (`?q=` fills it in), recent checks and categories."""
     state.catalog.sync()
     return render_page(
         "home.html",
@@ -168,12 +170,7 @@ def report_page(
     suffix = f".{ext}" if dot and f".{ext}" in EXPORTS else ""
     stem = stem if suffix else name
     report_id = stem.rpartition("-")[2]
-    try:
-        published = state.catalog.load(report_id, version)
-    except NotFoundError:
-        if not state.catalog.sync():
-            raise
-        published = state.catalog.load(report_id, version)
+    published = state.catalog.load(report_id, version)
     canonical = published.summary.url + suffix
     if request.url.path != canonical:
         query = f"?{request.url.query}" if request.url.query else ""
@@ -190,15 +187,11 @@ def report_page(
 def _report_context(state: WebState, request: Request, published: Published) -> dict[str, Any]:
     current = published.versions[published.version - 1]
     age_days = (now() - current.created_at).total_seconds() / 86400
-    changes = None
-    if published.version > 1:
-        before = state.catalog.load(published.summary.id, published.version - 1)
-        changes = diff_reports(before.report, published.report, before.version, published.version)
     return {
         "published": published,
         "report": published.report,
         "checked_on": checked_on(published.report),
-        "changes": changes,
+        "changes": state.catalog.changes(published),
         "stale": published.latest and age_days >= state.settings.stale_after_days,
         "age_days": int(age_days),
         "token_needed": _token_needed(state, request),
