@@ -109,10 +109,10 @@ def _gate(llm, kind: str) -> threading.Event:
 
 def _publish(site: str, question: str = QUESTION) -> str:
     """A finished report's URL, made through the API."""
-    job = httpx.post(f"{site}/api/checks", json={"question": question}).json()
+    job = httpx.post(f"{site}/api/checks", json={"question": question}, timeout=30).json()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        view = httpx.get(f"{site}/api/checks/{job['id']}").json()
+        view = httpx.get(f"{site}/api/checks/{job['id']}", timeout=30).json()
         if view["status"] == "done":
             return f"{site}{view['url']}"
         assert view["status"] in ("queued", "running"), view
@@ -163,7 +163,7 @@ def test_clicking_a_follow_up_question_starts_a_new_check(page, site):
     followup.click()
     page.wait_for_url(lambda url: "/fact-checks/" in url and url != first)
     expect(page.locator("h1")).to_have_text(question)
-    listed = httpx.get(f"{site}/api/checks").json()
+    listed = httpx.get(f"{site}/api/checks", timeout=30).json()
     assert sorted(i["question"] for i in listed["items"]) == sorted([QUESTION, question])
 
 

@@ -1,6 +1,7 @@
 """The job pool: concurrency, restarts, interrupted jobs, refreshes and their versions."""
 
 import threading
+import time
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
@@ -50,9 +51,13 @@ def test_twenty_simultaneous_posts_are_all_accepted_run_once_and_published(desk,
         assert all(r.status_code == 202 for r in answers.values())
         job_ids = {r.json()["id"] for r in answers.values()}
         assert len(job_ids) == 20
-        statuses = [client.get(f"/api/checks/{j}").json()["status"] for j in job_ids]
-        assert sorted(statuses).count("running") == 2  # two workers, the rest wait
-        assert statuses.count("queued") == 18
+        deadline = time.monotonic() + 10
+        while True:  # both workers pick a job up, then hold at the gate
+            statuses = [client.get(f"/api/checks/{j}").json()["status"] for j in job_ids]
+            if statuses.count("running") == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert (statuses.count("running"), statuses.count("queued")) == (2, 18)
         release.set()
         done = [wait_for(client, job_id) for job_id in job_ids]
 
