@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -41,6 +41,7 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "The server's API token is missing or wrong."},
     413: {"model": ErrorBody, "description": "The request body is too large."},
 }
+Route = TypeVar("Route", bound=Callable[..., Any])
 router = APIRouter(
     prefix="/api", tags=["checks"], dependencies=[Depends(read_guard)], responses=ERROR_RESPONSES
 )
@@ -89,13 +90,20 @@ def published_or_job(state: WebState, some_id: str, version: int | None = None) 
     return view
 
 
-@router.post(
-    "/checks",
-    status_code=202,
-    dependencies=[Depends(write_guard)],
-    responses=WRITE_RESPONSES,
-    summary="Start a check",
-)
+def write(
+    path: str, summary: str, extra: dict[int | str, dict[str, Any]] | None = None
+) -> Callable[[Route], Route]:
+    """A POST route that queues a job: 202, the write guard, and its documented errors."""
+    return router.post(
+        path,
+        status_code=202,
+        dependencies=[Depends(write_guard)],
+        responses={**WRITE_RESPONSES, **(extra or {})},
+        summary=summary,
+    )
+
+
+@write("/checks", "Start a check")
 def start_check(body: CheckRequest, state: State, response: Response) -> CheckView:
     """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done."""
     job = state.jobs.submit(body.question)
@@ -134,25 +142,17 @@ def get_versions(id: str, state: State) -> VersionsView:
     )
 
 
-@router.post(
-    "/checks/{id}/refresh",
-    status_code=202,
-    dependencies=[Depends(write_guard)],
-    responses=WRITE_RESPONSES,
-    summary="Re-run a report's check",
-)
+@write("/checks/{id}/refresh", "Re-run a report's check")
 def refresh_check(id: str, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
     summary = state.catalog.summary(id)
     return job_view(state, state.jobs.refresh(id, summary.question))
 
 
-@router.post(
+@write(
     "/checks/{id}/retry",
-    status_code=202,
-    dependencies=[Depends(write_guard)],
-    responses={**WRITE_RESPONSES, 409: {"model": ErrorBody, "description": "Not retryable."}},
-    summary="Retry a failed or interrupted job",
+    "Retry a failed or interrupted job",
+    {409: {"model": ErrorBody, "description": "The job is not failed or interrupted."}},
 )
 def retry_check(id: str, state: State) -> CheckView:
     return job_view(state, state.jobs.retry(id))
