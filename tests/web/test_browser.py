@@ -10,38 +10,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.web.webtools import CHROMIUM_ARGS, EXPO, QUESTION, gate
 
-from factdesk.backends.scripted import DEFAULT_ANSWERS
-from factdesk.models import Document
 from factdesk.web import create_app
 from factdesk.web.server import serve_in_thread
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("FACTDESK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
-EXPO = Document(
-    id="expo-1889",
-    title="Exposition Universelle (1889)",
-    text="The Exposition Universelle of 1889 was a world's fair held in Paris. "
-    "The Eiffel Tower was built for the 1889 World's Fair as its entrance arch.",
-    url="https://en.wikipedia.org/wiki/Exposition_Universelle_(1889)",
-    outlet="Wikipedia",
-    source_type="encyclopedia",
-)
 
 
 def _missing_browser() -> str | None:
@@ -94,19 +74,6 @@ def page(browser, site, console):
     assert console == [], console
 
 
-def _gate(llm, kind: str) -> threading.Event:
-    """Hold the pipeline at one prompt kind until the test sets the event."""
-    release = threading.Event()
-    default = DEFAULT_ANSWERS[kind]
-
-    def held(request):
-        assert release.wait(30), "the test never released the gate"
-        return default(request)
-
-    llm._answers[kind] = held
-    return release
-
-
 def _publish(site: str, question: str = QUESTION) -> str:
     """A finished report's URL, made through the API."""
     job = httpx.post(f"{site}/api/checks", json={"question": question}, timeout=30).json()
@@ -123,7 +90,7 @@ def _publish(site: str, question: str = QUESTION) -> str:
 def test_ask_a_question_watch_its_progress_and_read_the_report(page, llm):
     from playwright.sync_api import expect
 
-    release = _gate(llm, "followup")
+    release = gate(llm, "followup")
     page.goto("/")
     page.fill("#question", QUESTION)
     page.click("text=Check it")
@@ -172,7 +139,7 @@ def test_refreshing_a_report_shows_what_changed(page, site, llm, index):
 
     report_url = _publish(site)
     index.add([EXPO])  # a new source appears before the refresh
-    release = _gate(llm, "followup")
+    release = gate(llm, "followup")
     page.goto(report_url)
     expect(page.locator("#changes")).to_have_count(0)
     page.click("text=Refresh this check")

@@ -5,25 +5,11 @@ import time
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from tests.web.webtools import QUESTION, check, wait_for
+from tests.web.webtools import EXPO, QUESTION, check, gate, wait_for
 
-from factdesk.backends.scripted import DEFAULT_ANSWERS
-from factdesk.models import CheckRecord, Document, Trail
+from factdesk.models import CheckRecord, Trail
 from factdesk.web import create_app
 from factdesk.web.jobs import INTERRUPTED
-
-
-def _gate(llm, kind):
-    """Hold every call of one prompt kind until the returned event is set."""
-    release = threading.Event()
-    default = DEFAULT_ANSWERS[kind]
-
-    def held(request):
-        assert release.wait(30), "the test never released the gate"
-        return default(request)
-
-    llm._answers[kind] = held
-    return release
 
 
 def _count(desk, sql):
@@ -32,7 +18,7 @@ def _count(desk, sql):
 
 def test_twenty_simultaneous_posts_are_all_accepted_run_once_and_published(desk, llm):
     desk.settings.web.workers = 2
-    release = _gate(llm, "plan")
+    release = gate(llm, "plan")
     questions = [f"Was the Eiffel Tower finished in {1870 + n}?" for n in range(20)]
     start = threading.Barrier(len(questions))
     answers: dict[str, object] = {}
@@ -131,19 +117,7 @@ def test_queued_jobs_survive_a_restart(desk):
 
 def test_refresh_adds_a_version_keeps_the_old_one_and_shows_what_changed(desk, client, index):
     first = check(client)
-    index.add(
-        [
-            Document(
-                id="expo-1889",
-                title="Exposition Universelle (1889)",
-                text="The Exposition Universelle of 1889 was a world's fair held in Paris. "
-                "The Eiffel Tower was built for the 1889 World's Fair as its entrance arch.",
-                url="https://en.wikipedia.org/wiki/Exposition_Universelle_(1889)",
-                outlet="Wikipedia",
-                source_type="encyclopedia",
-            )
-        ]
-    )
+    index.add([EXPO])
     refresh = client.post(f"/api/checks/{first['report_id']}/refresh")
     assert refresh.status_code == 202
     second = wait_for(client, refresh.json()["id"])

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.web.webtools import QUESTION, check, wait_for
+from tests.web.webtools import EXPO, QUESTION, check, wait_for
 
 from factdesk.models import Document
 from factdesk.web import create_app
@@ -152,16 +152,7 @@ def test_freshness_banner_follows_the_configured_age(desk, client, stale_after_d
 
 def test_a_refreshed_page_shows_what_changed_and_keeps_old_versions(client, index):
     first = check(client)
-    index.add(
-        [
-            Document(
-                id="expo",
-                title="Exposition Universelle (1889)",
-                text="The Eiffel Tower was built for the 1889 World's Fair as its entrance arch.",
-                url="https://en.wikipedia.org/wiki/Exposition_Universelle_(1889)",
-            )
-        ]
-    )
+    index.add([EXPO])
     job = client.post(f"/refresh/{first['report_id']}", follow_redirects=False)
     assert job.status_code == 303
     wait_for(client, job.headers["location"].rsplit("/", 1)[1])
