@@ -62,6 +62,11 @@ class Published:
     def latest(self) -> bool:
         return self.version == self.versions[-1].version
 
+    @property
+    def url(self) -> str:
+        """This version's page: the report's URL, with `?version=` unless it is the latest."""
+        return self.summary.url + ("" if self.latest else f"?version={self.version}")
+
 
 class Catalog:
     """Report pages, their versions and full-text search, in the store's SQLite file."""

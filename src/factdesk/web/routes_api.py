@@ -67,12 +67,10 @@ def job_view(state: WebState, job: Job) -> CheckView:
 
 
 def _fill(view: CheckView, published: Published) -> None:
-    view.report_id, view.version, view.report = (
-        published.summary.id,
-        published.version,
-        published.report,
-    )
-    view.url = published.summary.url + ("" if published.latest else f"?version={published.version}")
+    view.report_id = published.summary.id
+    view.version = published.version
+    view.report = published.report
+    view.url = published.url
 
 
 def published_or_job(state: WebState, some_id: str, version: int | None = None) -> CheckView:
