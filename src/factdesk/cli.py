@@ -22,7 +22,10 @@ from factdesk import modelpkgs
 from factdesk.errors import ConfigError, FactdeskError, InputError
 from factdesk.index import LocalIndex, open_index
 from factdesk.protocols import EMBEDDERS, SearchContext
-from factdesk.settings import Settings
+from factdesk.settings import ServerSettings, Settings
+
+if TYPE_CHECKING:
+    from factdesk.desk import Desk
 
 if TYPE_CHECKING:
     from factdesk.desk import Desk
@@ -41,13 +44,17 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="md, json or h
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here.")]
 
 
+def _invalid(exc: ValidationError, section: str = "") -> ConfigError:
+    problem = exc.errors()[0]
+    where = ".".join(str(p) for p in (section, *problem["loc"]) if p)
+    return ConfigError(f"Setting {where} is invalid: {problem['msg']}.")
+
+
 def load_settings(preset: str | None = None) -> Settings:
     try:
         return Settings(preset=preset) if preset else Settings()
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        raise ConfigError(f"Setting {where} is invalid: {problem['msg']}.") from exc
+        raise _invalid(exc) from exc
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -89,6 +96,27 @@ def _local_index(searchers: list[object]) -> LocalIndex | None:
     return next((s for s in searchers if isinstance(s, LocalIndex)), None)
 
 
+def _fill_empty_index(desk: Desk) -> None:
+    """Load the bundled sample into an empty local index, when the sample is installed."""
+    from factdesk.ingest import ingest_sample
+
+    local = _local_index(list(desk.searchers))
+    models_dir = desk.settings.models_dir
+    if (
+        local is None
+        or local.count() > 0
+        or not modelpkgs.artifact_path(models_dir, "sample").is_file()
+    ):
+        return
+    err.print(
+        "The local index is empty: loading the bundled Wikipedia sample "
+        "(10,033 articles; a minute or two, once)."
+    )
+    with err.status("ingesting the sample…"):
+        result = ingest_sample(local, models_dir)
+    err.print(f"Indexed {result.documents} articles as {result.passages} passages.")
+
+
 @app.command()
 def check(
     question: Annotated[str, typer.Argument(help="The question or claim to check.")],
@@ -101,7 +129,6 @@ def check(
 ) -> None:
     """Research a question and publish a cited report (stored; see `factdesk list`)."""
     from factdesk.desk import Desk
-    from factdesk.ingest import ingest_sample
     from factdesk.pipeline import run_check
     from factdesk.render import render
     from factdesk.understand import clean_question
@@ -110,20 +137,8 @@ def check(
     settings = load_settings(preset)
     clean_question(question, settings.pipeline.max_question_chars)
     desk = Desk.from_settings(settings)
-    local = _local_index(list(desk.searchers))
-    if (
-        auto_ingest
-        and local is not None
-        and local.count() == 0
-        and modelpkgs.artifact_path(settings.models_dir, "sample").is_file()
-    ):
-        err.print(
-            "The local index is empty: loading the bundled Wikipedia sample "
-            "(10,033 articles; a minute or two, once)."
-        )
-        with err.status("ingesting the sample…"):
-            result = ingest_sample(local, settings.models_dir)
-        err.print(f"Indexed {result.documents} articles as {result.passages} passages.")
+    if auto_ingest:
+        _fill_empty_index(desk)
     record = run_check(desk, question, ConsoleObserver())
     assert record.report is not None  # run_check raises unless the report exists
     err.print(escape(f"Stored as {record.id} under {settings.home}"))
@@ -137,6 +152,37 @@ def _web_target(target: str) -> bool:
     if "://" in target:
         raise InputError(f"{target} is not an http(s) URL; factdesk reads only http and https.")
     return False
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Checks run at the same time.")] = None,
+    preset: PresetOption = None,
+    auto_ingest: Annotated[
+        bool, typer.Option(help="Load the sample if the index is empty.")
+    ] = True,
+) -> None:
+    """Start the web app and JSON API (defaults: FACTDESK_SERVER__HOST, __PORT, __WORKERS)."""
+    from factdesk.desk import Desk
+    from factdesk.web import create_app
+    from factdesk.web.server import serve as run_server
+
+    settings = load_settings(preset)
+    given = {"host": host, "port": port, "workers": workers}
+    try:
+        settings.server = ServerSettings.model_validate(
+            settings.server.model_dump() | {k: v for k, v in given.items() if v is not None}
+        )
+    except ValidationError as exc:
+        raise _invalid(exc, "server") from exc
+    desk = Desk.from_settings(settings)
+    if auto_ingest:
+        _fill_empty_index(desk)
+    server = settings.server
+    err.print(f"factdesk: http://{server.host}:{server.port}/ (API schema at /api/openapi.json)")
+    run_server(create_app(desk), server.host, server.port)
 
 
 @app.command()

@@ -81,3 +81,23 @@ class CheckInterrupted(FactdeskError):
     """The check was stopped before it finished (Ctrl-C or shutdown)."""
 
     exit_code = 130
+
+
+class ConflictError(FactdeskError):
+    """The request cannot be done in the record's current state (e.g. retrying a finished job)."""
+
+    exit_code = 2
+
+
+class AuthError(FactdeskError):
+    """A write needs the API token and the request did not carry the right one."""
+
+    exit_code = 2
+
+
+class RateLimitedError(FactdeskError):
+    """A client sent more requests than its per-minute allowance."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 
 import jinja2
@@ -21,8 +22,13 @@ STANCES = {"supports": "supports", "refutes": "refutes", "context": "context onl
 FORMATS = ("md", "json", "html")
 
 
+def long_date(day: date) -> str:
+    """ "January 25, 2026": the form reports use for dates."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 def checked_on(report: Report) -> str:
-    return f"{report.checked_on:%B} {report.checked_on.day}, {report.checked_on.year}"
+    return long_date(report.checked_on)
 
 
 def _source_line(report: Report, n: int) -> str:
@@ -126,6 +132,7 @@ def environment() -> jinja2.Environment:
     env.filters["cite"] = link_citations
     env.filters["safe_url"] = safe_url
     env.filters["page_line"] = _page_line
+    env.filters["long_date"] = long_date
     env.globals.update(LABELS=LABELS, STANCES=STANCES)
     return env
 

@@ -157,6 +157,21 @@ class FetchSettings(BaseModel):
         return cleaned
 
 
+class ServerSettings(BaseModel):
+    """`factdesk serve`: the server, its job workers and its guards; none changes a report."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    # The local model runs one call at a time, so more workers only help hosted backends.
+    workers: int = Field(default=1, ge=1, le=32)
+    api_token: SecretStr = SecretStr("")  # when set, write endpoints require it
+    write_rate_per_minute: int = Field(default=10, ge=0)  # per client; 0 turns the limit off
+    read_rate_per_minute: int = Field(default=600, ge=0)
+    max_body_bytes: int = Field(default=16_384, ge=256)
+    stale_after_days: float = Field(default=30.0, ge=0)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
 class ModelsSettings(BaseModel):
     dir: Path | None = None
     pip: str = ""
@@ -178,6 +193,7 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     models: ModelsSettings = Field(default_factory=ModelsSettings)
 
     @classmethod
@@ -254,7 +270,7 @@ class PresetSource(PydanticBaseSettingsSource):
         return copy.deepcopy(PRESETS[name])
 
 
-_UNHASHED = {"home", "models", "preset"}
+_UNHASHED = {"home", "models", "preset", "server"}
 
 
 def settings_hash(settings: Settings) -> str:

@@ -1,0 +1,205 @@
+"""The FastAPI application: pages and JSON API over the same desk and store as the CLI.
+
+`create_app` takes a desk (tests build one with the scripted LLM) or settings (the
+server builds the desk the settings name). Nothing is global: every route reaches the
+desk, catalogue, jobs and guards through `request.app.state.web`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from factdesk.desk import Desk
+from factdesk.errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    FactdeskError,
+    InputError,
+    NotFoundError,
+    RateLimitedError,
+)
+from factdesk.render import environment
+from factdesk.settings import ServerSettings, Settings
+from factdesk.web.catalog import Catalog
+from factdesk.web.guards import BodyLimit, Guards, SecurityHeaders
+from factdesk.web.jobs import JobQueue
+from factdesk.web.schemas import ErrorBody, ErrorDetail
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+ERRORS: tuple[tuple[type[FactdeskError], int, str], ...] = (
+    (InputError, 422, "invalid_input"),
+    (NotFoundError, 404, "not_found"),
+    (ConflictError, 409, "conflict"),
+    (AuthError, 401, "unauthorized"),
+    (RateLimitedError, 429, "rate_limited"),
+    (BackendError, 503, "backend_error"),
+)
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+@dataclass
+class WebState:
+    """Everything a route needs, built once per app."""
+
+    desk: Desk
+    catalog: Catalog
+    jobs: JobQueue
+    guards: Guards
+
+    @property
+    def settings(self) -> ServerSettings:
+        return self.desk.settings.server
+
+
+def web(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+State = Annotated[WebState, Depends(web)]
+bearer = HTTPBearer(auto_error=False, description="The API token, when the server sets one.")
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def read_guard(request: Request) -> None:
+    """Every page and API call spends one request of the client's read allowance."""
+    web(request).guards.reads.take(client_of(request))
+
+
+def write_guard(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """API writes spend the write allowance and need the token, when one is set."""
+    guards = web(request).guards
+    guards.writes.take(client_of(request))
+    guards.check_token(credentials.credentials if credentials else None)
+
+
+def render_page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page from templates/web/, autoescaped by the report renderer's environment."""
+    html = environment().get_template(f"web/{name}").render(**context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True) -> FastAPI:
+    """The app over one desk; workers start and stop with the app's lifespan."""
+    desk = (
+        desk_or_settings
+        if isinstance(desk_or_settings, Desk)
+        else Desk.from_settings(desk_or_settings)
+    )
+    catalog = Catalog(desk.store)
+    state = WebState(
+        desk=desk,
+        catalog=catalog,
+        jobs=JobQueue(desk, catalog, desk.settings.server.workers),
+        guards=Guards(desk.settings.server),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settled = state.jobs.recover()
+        if settled:
+            log.warning("settled %d job(s) left running by the previous server", settled)
+        if start_workers:
+            state.jobs.start()
+        yield
+        state.jobs.stop()
+
+    app = FastAPI(
+        title="factdesk",
+        version=version("factdesk"),
+        summary="Research a question across sources and publish a balanced, cited report.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # the interactive docs load scripts from a CDN, which the CSP forbids
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.web = state
+    _install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=desk.settings.server.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from factdesk.web import routes_api, routes_pages
+
+    app.include_router(routes_api.router)
+    app.include_router(routes_pages.router)
+    return app
+
+
+def wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A JSON error body for the API and for non-browser clients, a page for browsers."""
+    if wants_html(request):
+        response: Response = render_page("error.html", status, status=status, message=message)
+    else:
+        body = ErrorBody(error=ErrorDetail(code=code, message=message))
+        response = JSONResponse(body.model_dump(), status_code=status)
+    response.headers.update(headers or {})
+    return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FactdeskError)
+    async def factdesk_error(request: Request, exc: Exception) -> Response:
+        status, code = next(
+            ((s, c) for kind, s, c in ERRORS if isinstance(exc, kind)), (500, "internal_error")
+        )
+        headers = {}
+        if isinstance(exc, RateLimitedError):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, AuthError):
+            headers["WWW-Authenticate"] = "Bearer"
+        return error_response(request, status, code, str(exc), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
+        return error_response(request, 422, "invalid_input", f"{where}: {first['msg']}.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        message = "No page or endpoint here." if exc.status_code == 404 else str(exc.detail)
+        return error_response(request, exc.status_code, code, message, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        return error_response(
+            request, 500, "internal_error", "Something went wrong on the server; it is logged."
+        )

@@ -1,0 +1,215 @@
+"""The JSON API under /api: start checks, follow them, read and search reports.
+
+`{id}` is a job id (what `POST /api/checks` returns) or a report id (what listings
+return); both answer with a `CheckView`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
+
+import anyio
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from factdesk.errors import NotFoundError
+from factdesk.models import Category
+from factdesk.web.app import State, WebState, read_guard, write_guard
+from factdesk.web.catalog import Published
+from factdesk.web.schemas import (
+    CheckPage,
+    CheckRequest,
+    CheckView,
+    ErrorBody,
+    Job,
+    VersionsView,
+)
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        404: "No job or report has this id.",
+        422: "The input breaks a rule (empty or too long question, bad parameter).",
+        429: "Too many requests from this address (see Retry-After).",
+    }.items()
+}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    401: {"model": ErrorBody, "description": "The server's API token is missing or wrong."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
+}
+Route = TypeVar("Route", bound=Callable[..., Any])
+router = APIRouter(
+    prefix="/api", tags=["checks"], dependencies=[Depends(read_guard)], responses=ERROR_RESPONSES
+)
+
+
+def job_view(state: WebState, job: Job) -> CheckView:
+    view = CheckView(
+        id=job.id,
+        status=job.status,
+        question=job.question,
+        job_id=job.id,
+        report_id=job.report_id,
+        events_url=f"/api/checks/{job.id}/events",
+        stages=job.events,
+        error=job.error,
+    )
+    placed = (
+        state.catalog.version_of(job.check_id) if job.status == "done" and job.check_id else None
+    )
+    if placed is not None:
+        _fill(view, state.catalog.load(*placed))
+    return view
+
+
+def _fill(view: CheckView, published: Published) -> None:
+    view.report_id = published.summary.id
+    view.version = published.version
+    view.report = published.report
+    view.url = published.url
+
+
+def published_or_job(state: WebState, some_id: str, version: int | None = None) -> CheckView:
+    job = state.jobs.find(some_id)
+    if job is not None:
+        return job_view(state, job)
+    try:
+        published = state.catalog.load(some_id, version)
+    except NotFoundError:
+        if version is not None:  # the catalogue says which versions there are
+            raise
+        raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
+    view = CheckView(id=some_id, status="done", question=published.report.question)
+    _fill(view, published)
+    return view
+
+
+def write(
+    path: str, summary: str, extra: dict[int | str, dict[str, Any]] | None = None
+) -> Callable[[Route], Route]:
+    """A POST route that queues a job: 202, the write guard, and its documented errors."""
+    return router.post(
+        path,
+        status_code=202,
+        dependencies=[Depends(write_guard)],
+        responses={**WRITE_RESPONSES, **(extra or {})},
+        summary=summary,
+    )
+
+
+@write("/checks", "Start a check")
+def start_check(body: CheckRequest, state: State, response: Response) -> CheckView:
+    """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done."""
+    job = state.jobs.submit(body.question)
+    response.headers["Location"] = f"/api/checks/{job.id}"
+    return job_view(state, job)
+
+
+@router.get("/checks", summary="List or search reports")
+def list_checks(
+    state: State,
+    q: Annotated[str, Query(max_length=200, description="Full-text search terms.")] = "",
+    category: Category | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int | None, Query(ge=1, le=100)] = None,
+) -> CheckPage:
+    """Reports newest first, or best match first when `q` is given."""
+    state.catalog.sync()
+    return state.catalog.search(q, category, page, per_page or state.settings.page_size)
+
+
+@router.get("/checks/{id}", summary="A job's status, or a report")
+def get_check(
+    id: str, state: State, version: Annotated[int | None, Query(ge=1)] = None
+) -> CheckView:
+    """For a job: its status and stages, and its report once done. For a report id: the
+    latest version (or `version`)."""
+    return published_or_job(state, id, version)
+
+
+@router.get("/checks/{id}/versions", summary="Every version of a report")
+def get_versions(id: str, state: State) -> VersionsView:
+    """All versions, and what the latest changed compared with the one before."""
+    published = state.catalog.load(id)
+    return VersionsView(
+        report_id=id, versions=published.versions, changes=state.catalog.changes(published)
+    )
+
+
+@write("/checks/{id}/refresh", "Re-run a report's check")
+def refresh_check(id: str, state: State) -> CheckView:
+    """Queue a new version of report `id` (or return the refresh already queued)."""
+    summary = state.catalog.summary(id)
+    return job_view(state, state.jobs.refresh(id, summary.question))
+
+
+@write(
+    "/checks/{id}/retry",
+    "Retry a failed or interrupted job",
+    {409: {"model": ErrorBody, "description": "The job is not failed or interrupted."}},
+)
+def retry_check(id: str, state: State) -> CheckView:
+    return job_view(state, state.jobs.retry(id))
+
+
+@router.get(
+    "/checks/{id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."}},
+    summary="Live progress of a job (server-sent events)",
+)
+async def job_events(
+    id: str,
+    request: Request,
+    state: State,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """`status` events when the job's status changes, one `stage` event per stage start and
+    finish (its `id` counts them, so a reconnecting client resumes), and a final `end`
+    event with the report URL or the error."""
+    await anyio.to_thread.run_sync(state.jobs.get, id)  # 404 before the stream starts
+    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    return StreamingResponse(
+        _stream(request, state, id, start),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _sse(event: str, data: str, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {data}\n\n"
+
+
+async def _stream(
+    request: Request, state: WebState, job_id: str, sent: int, poll_s: float = 0.2
+) -> AsyncIterator[str]:
+    yield "retry: 1000\n\n"
+    status = ""
+    quiet = 0.0
+    while True:
+        job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
+        sent = min(sent, len(job.events))  # a retried job starts its events again
+        for number, event in enumerate(job.events[sent:], start=sent + 1):
+            yield _sse("stage", event.model_dump_json(), number)
+            quiet = 0.0
+        sent = len(job.events)
+        if job.status != status:
+            status = job.status
+            yield _sse("status", json.dumps({"status": status}))
+        if job.finished:
+            view = await anyio.to_thread.run_sync(job_view, state, job)
+            end = {"status": job.status, "url": view.url, "error": job.error}
+            yield _sse("end", json.dumps(end))
+            return
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(poll_s)
+        quiet += poll_s
+        if quiet >= 15:
+            yield ": still working\n\n"
+            quiet = 0.0

@@ -1,0 +1,198 @@
+"""Server-rendered pages: the question box, live progress, report pages, browsing, search.
+
+Forms post to plain routes that answer with redirects, so every page works without
+JavaScript; with it, the progress page follows the job's event stream and the search
+box updates its results as the reader types.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from factdesk.errors import NotFoundError
+from factdesk.models import CATEGORIES
+from factdesk.pipeline import STAGES
+from factdesk.render import checked_on, to_json, to_markdown
+from factdesk.store import now
+from factdesk.web.app import State, WebState, client_of, read_guard, render_page
+from factdesk.web.catalog import Published
+from factdesk.web.guards import TOKEN_COOKIE
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(read_guard)])
+EXPORTS = (".md", ".json")
+
+
+def _token_needed(state: WebState, request: Request) -> bool:
+    return not state.guards.token_ok(request.cookies.get(TOKEN_COOKIE))
+
+
+def _write(state: WebState, request: Request, token: str) -> str | None:
+    """Apply the write limit and token to a form; return a token to remember, if any."""
+    state.guards.writes.take(client_of(request))
+    remembered = request.cookies.get(TOKEN_COOKIE)
+    state.guards.check_token(token or remembered)
+    return token if token and token != remembered and state.guards.token else None
+
+
+def _see_other(url: str, remember: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if remember:
+        response.set_cookie(TOKEN_COOKIE, remember, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request, state: State, q: Annotated[str, Query(max_length=2000)] = ""
+) -> Response:
+    """The question box (`?q=` fills it in), recent checks and categories."""
+    state.catalog.sync()
+    return render_page(
+        "home.html",
+        question=q,
+        recent=state.catalog.search(per_page=8).items,
+        categories=state.catalog.categories(),
+        token_needed=_token_needed(state, request),
+        max_chars=state.desk.settings.pipeline.max_question_chars,
+    )
+
+
+@router.post("/checks")
+def start_check(
+    request: Request,
+    state: State,
+    question: Annotated[str, Form()],
+    token: Annotated[str, Form()] = "",
+) -> Response:
+    remember = _write(state, request, token)
+    job = state.jobs.submit(question)
+    return _see_other(f"/jobs/{job.id}", remember)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(job_id: str, request: Request, state: State) -> Response:
+    job = state.jobs.get(job_id)
+    if job.status == "done" and job.report_id:
+        return _see_other(state.catalog.summary(job.report_id).url)
+    finished = {e.stage: e for e in job.events if e.state == "finished"}
+    started = {e.stage for e in job.events}
+    return render_page(
+        "job.html",
+        job=job,
+        stages=[(s, finished.get(s), s in started) for s in STAGES],
+        token_needed=_token_needed(state, request),
+    )
+
+
+@router.post("/jobs/{job_id}/retry")
+def retry_job(
+    job_id: str, request: Request, state: State, token: Annotated[str, Form()] = ""
+) -> Response:
+    remember = _write(state, request, token)
+    state.jobs.retry(job_id)
+    return _see_other(f"/jobs/{job_id}", remember)
+
+
+@router.post("/refresh/{report_id}")
+def refresh_report(
+    report_id: str, request: Request, state: State, token: Annotated[str, Form()] = ""
+) -> Response:
+    remember = _write(state, request, token)
+    job = state.jobs.refresh(report_id, state.catalog.summary(report_id).question)
+    return _see_other(f"/jobs/{job.id}", remember)
+
+
+def _known(category: str) -> None:
+    if category not in CATEGORIES:
+        raise NotFoundError(f"There is no category {category!r}.")
+
+
+def _listing(request: Request, state: State, q: str, category: str | None, page: int) -> Response:
+    state.catalog.sync()
+    found = state.catalog.search(q, category, page, state.settings.page_size)
+
+    def page_url(number: int) -> str:
+        params = {k: v for k, v in {"q": q, "page": str(number)}.items() if v}
+        return f"{request.url.path}?{urlencode(params)}"
+
+    return render_page(
+        "list.html",
+        found=found,
+        q=q,
+        category=category,
+        categories=state.catalog.categories(),
+        all_categories=CATEGORIES,
+        page_url=page_url,
+    )
+
+
+@router.get("/fact-checks", response_class=HTMLResponse)
+def all_checks(
+    request: Request,
+    state: State,
+    q: Annotated[str, Query(max_length=200)] = "",
+    category: str = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    if category:  # the search form's category select lands on the category's own page
+        _known(category)
+        query = f"?{urlencode({'q': q})}" if q else ""
+        return RedirectResponse(f"/fact-checks/{category}{query}", status_code=303)
+    return _listing(request, state, q, None, page)
+
+
+@router.get("/fact-checks/{category}", response_class=HTMLResponse)
+def category_checks(
+    category: str,
+    request: Request,
+    state: State,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    _known(category)
+    return _listing(request, state, q, category, page)
+
+
+@router.get("/fact-checks/{category}/{name}")
+def report_page(
+    category: str,
+    name: str,
+    request: Request,
+    state: State,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The report (`slug-id`), or its export (`slug-id.md`, `slug-id.json`)."""
+    stem, dot, ext = name.rpartition(".")
+    suffix = f".{ext}" if dot and f".{ext}" in EXPORTS else ""
+    stem = stem if suffix else name
+    report_id = stem.rpartition("-")[2]
+    published = state.catalog.load(report_id, version)
+    canonical = published.summary.url + suffix
+    if request.url.path != canonical:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(canonical + query, status_code=308)
+    if suffix == ".md":
+        return PlainTextResponse(
+            to_markdown(published.report), media_type="text/markdown; charset=utf-8"
+        )
+    if suffix == ".json":
+        return Response(to_json(published.report), media_type="application/json")
+    return render_page("report.html", **_report_context(state, request, published))
+
+
+def _report_context(state: WebState, request: Request, published: Published) -> dict[str, Any]:
+    current = published.versions[published.version - 1]
+    age_days = (now() - current.created_at).total_seconds() / 86400
+    return {
+        "published": published,
+        "report": published.report,
+        "checked_on": checked_on(published.report),
+        "changes": state.catalog.changes(published),
+        "stale": published.latest and age_days >= state.settings.stale_after_days,
+        "age_days": int(age_days),
+        "token_needed": _token_needed(state, request),
+    }
