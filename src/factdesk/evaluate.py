@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 from rich.console import Console
@@ -79,14 +79,23 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def load_claims(path: Path) -> list[BenchmarkClaim]:
-    claims: list[BenchmarkClaim] = []
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def read_models(path: Path, model: type[ModelT]) -> list[ModelT]:
+    """Every line of a JSONL file as `model`; a bad line is named in an InputError."""
+    items: list[ModelT] = []
     for number, line in read_jsonl(path):
         try:
-            claims.append(BenchmarkClaim.model_validate_json(line))
+            items.append(model.model_validate_json(line))
         except ValidationError as exc:
-            raise InputError(f"{path} line {number}: {exc.errors()[0]['msg']}.") from exc
-    return claims
+            problem = exc.errors()[0]["msg"]
+            raise InputError(f"{path} line {number}: not a {model.__name__} ({problem}).") from exc
+    return items
+
+
+def load_claims(path: Path) -> list[BenchmarkClaim]:
+    return read_models(path, BenchmarkClaim)
 
 
 def corpus_documents(path: Path) -> Iterator[Document]:
@@ -279,13 +288,7 @@ def score(claims: Sequence[BenchmarkClaim], predictions: Sequence[Prediction]) -
 
 
 def read_predictions(path: Path) -> list[Prediction]:
-    predictions: list[Prediction] = []
-    for number, line in read_jsonl(path):
-        try:
-            predictions.append(Prediction.model_validate_json(line))
-        except ValidationError as exc:
-            raise InputError(f"{path} line {number}: not a prediction.") from exc
-    return predictions
+    return read_models(path, Prediction)
 
 
 def save_metrics(
