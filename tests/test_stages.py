@@ -182,3 +182,25 @@ def test_support_refute_and_conflict():
     both = decide(CLAIM, [_judged(1, 0.9, 0.05), _judged(2, 0.05, 0.8)], 0.55, 0.55)
     assert both.label == "conflicting"
     assert 0 <= both.confidence <= 1
+
+
+def test_sections_group_by_stance_then_kind_of_source():
+    from factdesk.write import group_evidence
+
+    def item(key, stance_yes, kind, relevance):
+        e = _judged(key, stance_yes, 0.05)
+        e.relevance = relevance
+        e.passage.source_type = kind
+        return e
+
+    evidence = [
+        item(1, 0.9, "news", 0.9),
+        item(2, 0.9, "government", 0.8),
+        item(3, 0.9, "news", 0.7),
+        item(4, 0.1, "news", 0.6),
+        item(5, 0.9, "government", 0.5),
+    ]
+    groups = group_evidence(evidence, per_section=2, min_sections=3, max_sections=5)
+    assert [[e.key for e in g] for g in groups] == [[1, 3], [2, 5], [4]]
+    few = group_evidence(evidence[:2], per_section=2, min_sections=3, max_sections=5)
+    assert [[e.key for e in g] for g in few] == [[1], [2]]

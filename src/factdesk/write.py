@@ -48,11 +48,21 @@ class _Summary(BaseModel):
 def group_evidence(
     evidence: Sequence[Evidence], per_section: int, min_sections: int, max_sections: int
 ) -> list[list[Evidence]]:
-    """Groups of evidence that share a stance, supporting first, then refuting, then context."""
+    """Groups of evidence that share a stance and a kind of source (officials, news,
+    fact-checkers...), so each section speaks for one side and one kind of actor:
+    supporting first, then refuting, then context."""
     groups: list[list[Evidence]] = []
     for stance in ("supports", "refutes", "context"):
-        members = sorted((e for e in evidence if e.stance() == stance), key=lambda e: -e.relevance)
-        groups += [members[i : i + per_section] for i in range(0, len(members), per_section)]
+        members = [e for e in evidence if e.stance() == stance]
+        kinds = sorted(
+            {e.passage.source_type for e in members},
+            key=lambda k: -max(e.relevance for e in members if e.passage.source_type == k),
+        )
+        for kind in kinds:
+            same = sorted(
+                (e for e in members if e.passage.source_type == kind), key=lambda e: -e.relevance
+            )
+            groups += [same[i : i + per_section] for i in range(0, len(same), per_section)]
     while len(groups) < min_sections and any(len(g) > 1 for g in groups):
         largest = max(range(len(groups)), key=lambda i: len(groups[i]))
         group = groups.pop(largest)
