@@ -98,3 +98,12 @@ def test_earlier_reports_survive_a_failed_check(desk, llm):
         run_check(desk, QUESTION)
     assert desk.store.load(first.id).status == "done"
     assert [r.status for r in desk.store.recent(5)] == ["failed", "done"]
+
+
+def test_code_written_text_follows_the_question_language(desk):
+    record = run_check(desk, "La tour Eiffel a-t-elle été construite pour l'Exposition de 1889 ?")
+    report = record.report
+    assert report.language == "fr"
+    assert report.disclaimer.startswith("factdesk est un assistant")
+    assert report.sections[-1].heading == "Ce que les sources ne tranchent pas"
+    assert report.verdict.summary.startswith("Les sources")

@@ -18,6 +18,7 @@ from factdesk import evidence as evidence_stage
 from factdesk import fetch as fetch_stage
 from factdesk import followup as followup_stage
 from factdesk import ground as ground_stage
+from factdesk import i18n
 from factdesk import plan as plan_stage
 from factdesk import search as search_stage
 from factdesk import stance as stance_stage
@@ -50,11 +51,6 @@ STAGES = (
     "write",
     "ground",
     "followup",
-)
-DISCLAIMER = (
-    "factdesk is an automated research assistant and can be wrong. It knows only the sources "
-    "listed below: read them before relying on this report, and look for newer reporting on "
-    "fast-moving stories."
 )
 
 
@@ -178,7 +174,11 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
             trail.evidence = [_ref(e) for e in judged]
     with run.stage("verdict"):
         verdict = verdict_stage.decide(
-            understanding.claims, judged, cfg.verdict_min_support, cfg.verdict_min_refute
+            understanding.claims,
+            judged,
+            cfg.verdict_min_support,
+            cfg.verdict_min_refute,
+            understanding.language,
         )
         run.note = f"{verdict.label} ({verdict.confidence:.2f})"
         if trail:
@@ -248,7 +248,7 @@ def publish(desk: Desk, found: Research, run: _Run, check_id: str) -> Report:
         language=understanding.language,
         category=understanding.category,
         checked_on=date.today(),
-        disclaimer=DISCLAIMER,
+        disclaimer=i18n.text(understanding.language, "disclaimer"),
         claims=understanding.claims,
         verdict=found.verdict,
         executive_summary=numbered.executive_summary,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from factdesk.i18n import verdict_summary
 from factdesk.models import Claim, ClaimVerdict, Evidence, Verdict, VerdictLabel
 
 
@@ -50,28 +51,18 @@ def combine(per_claim: Sequence[ClaimVerdict]) -> tuple[VerdictLabel, float]:
     return main.label, main.confidence
 
 
-SUMMARIES: dict[VerdictLabel, str] = {
-    "supported": "The sources found support the claim.",
-    "refuted": "The sources found contradict the claim.",
-    "conflicting": "The sources found disagree: some support the claim and some contradict it.",
-    "not_enough_evidence": (
-        "The sources found do not address this claim, so factdesk cannot say whether it is "
-        "true or false. That the sources are silent is not evidence that it is false."
-    ),
-}
-
-
 def decide(
     claims: Sequence[Claim],
     evidence: Sequence[Evidence],
     min_support: float,
     min_refute: float,
+    language: str = "en",
 ) -> Verdict:
     per_claim = [claim_verdict(c, evidence, min_support, min_refute) for c in claims]
     label, confidence = combine(per_claim)
     return Verdict(
         label=label,
         confidence=round(min(max(confidence, 0.0), 1.0), 3),
-        summary=SUMMARIES[label],
+        summary=verdict_summary(language, label),
         per_claim=per_claim,
     )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from factdesk import i18n
 from factdesk.citations import strip_citations
 from factdesk.llm_types import parse_json
 from factdesk.models import Draft, Evidence, Section, Understanding, Verdict
@@ -74,22 +75,17 @@ def limits_section(
     understanding: Understanding, verdict: Verdict, considered: int, used: int
 ) -> Section:
     """What the check could not establish, stated about the evidence, not about the world."""
-    sentences = [f"This check read {used} of {considered} passages that its searches found."]
+    language = understanding.language
+    sentences = [i18n.text(language, "limits_read", used=used, considered=considered)]
     for claim, result in zip(understanding.claims, verdict.per_claim, strict=True):
         quoted = strip_citations(claim.text).rstrip(".")
         if result.label == "not_enough_evidence":
-            sentences.append(
-                f'None of them confirms or contradicts the claim "{quoted}"; silence in '
-                "these sources says nothing about whether it is true."
-            )
+            sentences.append(i18n.text(language, "limits_silent", claim=quoted))
         elif result.label == "conflicting":
-            sentences.append(f'The sources disagree on the claim "{quoted}".')
-    sentences.append(
-        "The check can only be as complete as the sources it could search; newer or "
-        "local reporting may change the picture."
-    )
+            sentences.append(i18n.text(language, "limits_disagree", claim=quoted))
+    sentences.append(i18n.text(language, "limits_scope"))
     return Section(
-        heading="What the sources do not settle", body=" ".join(sentences), kind="limits"
+        heading=i18n.text(language, "limits_heading"), body=" ".join(sentences), kind="limits"
     )
 
 
