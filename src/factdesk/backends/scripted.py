@@ -101,16 +101,15 @@ def _summary(request: LLMRequest) -> str:
 
 
 def _followup(request: LLMRequest) -> str:
-    claim = request.variables["claim"].rstrip(".")
-    return json.dumps(
-        {
-            "questions": [
-                f"Who first made the claim that {claim}?",
-                f"What primary records exist about {claim}?",
-                f"How has reporting on {claim} changed over time?",
-            ]
-        }
-    )
+    claim = request.variables["claim"]
+    names = re.findall(r"(?<=\s)[A-Z][\w']+(?: [A-Z][\w']+)*", claim)  # not the first word
+    topic = names[0] if names else "this claim"
+    questions = [
+        f"What do primary records say about {topic}?",
+        f"How has reporting about {topic} changed over time?",
+        f"Which experts have studied {topic}, and what did they find?",
+    ]
+    return json.dumps({"questions": questions})
 
 
 def _stance(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
