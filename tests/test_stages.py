@@ -4,7 +4,15 @@ import pytest
 
 from factdesk.errors import InputError
 from factdesk.evidence import select_evidence
-from factdesk.models import Claim, Evidence, Hit, Passage, StanceJudgement, StanceScores
+from factdesk.models import (
+    Claim,
+    ClaimAssessment,
+    Evidence,
+    Hit,
+    Passage,
+    StanceJudgement,
+    StanceScores,
+)
 from factdesk.plan import keywords, plan
 from factdesk.stance import judge, label_for
 from factdesk.understand import accept_rewrite, clean_question, detect_language, understand
@@ -167,21 +175,52 @@ def _judged(key, supports, refutes):
 
 
 CLAIM = [Claim(id="C1", text="claim")]
+NEUTRAL = {"log_bias": (0.0, 0.0, 0.0, 0.0), "passage_weight": 0.0}
+
+
+def _assessment(true, false, mixed, unknown, passages=3):
+    return [
+        ClaimAssessment(
+            claim_id="C1", true=true, false=false, mixed=mixed, unknown=unknown, passages=passages
+        )
+    ]
 
 
 def test_silence_is_not_enough_evidence_never_refuted():
-    verdict = decide(CLAIM, [_judged(1, 0.1, 0.2), _judged(2, 0.05, 0.3)], 0.55, 0.55)
+    no_topic = _assessment(0.0, 0.9, 0.05, 0.05, passages=0)  # would be "refuted" if asked
+    verdict = decide(CLAIM, [_judged(1, 0.1, 0.8)], no_topic, **NEUTRAL)
     assert verdict.label == "not_enough_evidence"
     assert "not evidence that it is false" in verdict.summary
-    assert decide(CLAIM, [], 0.55, 0.55).label == "not_enough_evidence"
+    assert decide(CLAIM, [], [], **NEUTRAL).label == "not_enough_evidence"
 
 
-def test_support_refute_and_conflict():
-    assert decide(CLAIM, [_judged(1, 0.9, 0.05)], 0.55, 0.55).label == "supported"
-    assert decide(CLAIM, [_judged(1, 0.05, 0.9)], 0.55, 0.55).label == "refuted"
-    both = decide(CLAIM, [_judged(1, 0.9, 0.05), _judged(2, 0.05, 0.8)], 0.55, 0.55)
-    assert both.label == "conflicting"
-    assert 0 <= both.confidence <= 1
+def test_the_assessment_decides_and_offsets_correct_its_lean():
+    evidence = [_judged(1, 0.6, 0.3)]
+    assert decide(CLAIM, evidence, _assessment(0.5, 0.3, 0.1, 0.1), **NEUTRAL).label == "supported"
+    leaning = {"log_bias": (0.0, 1.0, 0.0, 0.0), "passage_weight": 0.0}
+    assert decide(CLAIM, evidence, _assessment(0.5, 0.3, 0.1, 0.1), **leaning).label == "refuted"
+    assert (
+        decide(CLAIM, evidence, _assessment(0.1, 0.1, 0.7, 0.1), **NEUTRAL).label == "conflicting"
+    )
+
+
+def test_strong_single_passages_add_weight():
+    assessment = _assessment(0.4, 0.45, 0.1, 0.05)
+    weighted = {"log_bias": (0.0, 0.0, 0.0, 0.0), "passage_weight": 2.0}
+    assert decide(CLAIM, [_judged(1, 0.9, 0.05)], assessment, **NEUTRAL).label == "refuted"
+    verdict = decide(CLAIM, [_judged(1, 0.9, 0.05)], assessment, **weighted)
+    assert verdict.label == "supported"
+    assert 0.25 < verdict.confidence <= 1
+    assert verdict.per_claim[0].support == 0.9
+
+
+def test_a_second_claim_that_disagrees_makes_it_conflicting():
+    claims = [Claim(id="C1", text="a"), Claim(id="C2", text="b")]
+    assessments = [
+        *_assessment(0.9, 0.05, 0.03, 0.02),
+        ClaimAssessment(claim_id="C2", true=0.05, false=0.9, mixed=0.03, unknown=0.02, passages=3),
+    ]
+    assert decide(claims, [], assessments, **NEUTRAL).label == "conflicting"
 
 
 def test_sections_group_by_stance_then_kind_of_source():
@@ -204,3 +243,19 @@ def test_sections_group_by_stance_then_kind_of_source():
     assert [[e.key for e in g] for g in groups] == [[1, 3], [2, 5], [4]]
     few = group_evidence(evidence[:2], per_section=2, min_sections=3, max_sections=5)
     assert [[e.key for e in g] for g in few] == [[1], [2]]
+
+
+def test_assess_reads_on_topic_passages_together_and_skips_silence(llm):
+    from factdesk.stance import assess
+
+    claims = [Claim(id="C1", text="The Eiffel Tower was built for the 1889 World's Fair.")]
+    on = Evidence(key=1, passage=_passage("a#0", "a", "The Eiffel Tower was built for the "
+                                          "1889 World's Fair in Paris."), relevance=0.8)
+    off = Evidence(key=2, passage=_passage("b#0", "b", "Plants use sunlight."), relevance=0.1)
+    [result] = assess(llm, claims, [on, off], min_relevance=0.3)
+    assert (result.passages, result.true) == (1, 0.8)
+    passages = llm.calls[-1].variables["passages"]
+    assert passages.startswith("<<<PASSAGES>>>") and "Plants" not in passages
+    [silent] = assess(llm, claims, [off], min_relevance=0.3)
+    assert (silent.passages, silent.unknown) == (0, 1.0)
+    assert len(llm.calls) == 1

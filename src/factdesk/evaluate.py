@@ -23,7 +23,13 @@ from rich.table import Table
 from factdesk.desk import Desk
 from factdesk.errors import InputError
 from factdesk.index import LocalIndex, open_index
-from factdesk.models import VERDICT_LABELS, Document, StanceScores, VerdictLabel
+from factdesk.models import (
+    VERDICT_LABELS,
+    ClaimAssessment,
+    Document,
+    StanceScores,
+    VerdictLabel,
+)
 from factdesk.pipeline import research_only
 from factdesk.prompts import CLAIM_ONLY
 from factdesk.protocols import SearchContext
@@ -166,6 +172,7 @@ class ClaimTrace(BaseModel):
     gold: VerdictLabel
     claims: list[str]
     evidence: list[PassageTrace]
+    assessments: list[ClaimAssessment] = Field(default_factory=list)
 
 
 def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, ClaimTrace]:
@@ -190,6 +197,7 @@ def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, Cla
             )
             for e in found.evidence
         ],
+        assessments=[v.assessment for v in found.verdict.per_claim if v.assessment],
     )
     return prediction, trace
 

@@ -195,6 +195,18 @@ class StanceJudgement(BaseModel):
     relevance: float = 0.0
 
 
+class ClaimAssessment(BaseModel):
+    """The model's judgement of a claim against all its on-topic passages at once:
+    probabilities that the evidence shows it true, false, mixed, or does not say."""
+
+    claim_id: str
+    true: float = 0.0
+    false: float = 0.0
+    mixed: float = 0.0
+    unknown: float = 1.0
+    passages: int = 0
+
+
 class Evidence(BaseModel):
     """A passage chosen for the report, keyed for the writer (`key` 1..k)."""
 
@@ -217,6 +229,7 @@ class ClaimVerdict(BaseModel):
     confidence: float
     support: float = 0.0
     refute: float = 0.0
+    assessment: ClaimAssessment | None = None
 
 
 class Verdict(BaseModel):

@@ -169,6 +169,9 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
             min_relevance=cfg.min_relevance,
             log_bias=cfg.stance_log_bias,
         )
+        assessments = stance_stage.assess(
+            desk.llm, understanding.claims, judged, min_relevance=cfg.min_relevance
+        )
         run.note = ", ".join(f"[{e.key}] {e.stance()}" for e in judged)
         if trail:
             trail.evidence = [_ref(e) for e in judged]
@@ -176,9 +179,10 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
         verdict = verdict_stage.decide(
             understanding.claims,
             judged,
-            cfg.verdict_min_support,
-            cfg.verdict_min_refute,
-            understanding.language,
+            assessments,
+            log_bias=cfg.verdict_log_bias,
+            passage_weight=cfg.verdict_passage_weight,
+            language=understanding.language,
         )
         run.note = f"{verdict.label} ({verdict.confidence:.2f})"
         if trail:

@@ -190,6 +190,31 @@ STANCE = Prompt(
     max_tokens=1,
 )
 
+JUDGE = Prompt(
+    kind="judge",
+    system=(
+        "You are a fact-checker. Read the evidence passages, then judge the claim using only "
+        "the evidence. Answer True if the evidence shows the claim is true, False if the "
+        "evidence shows it is false, Mixed if the evidence points both ways or shows it is "
+        "only partly true, Unknown if the evidence does not say. " + UNTRUSTED_RULE
+    ),
+    user=(
+        "Evidence:\n{passages}\n\nClaim: {claim}\n\nBased only on the evidence, is the "
+        "claim true? Answer True, False, Mixed or Unknown."
+    ),
+    max_tokens=1,
+)
+
+
+def numbered_passages(items: list[tuple[str, str]], limit: int = 500) -> str:
+    """Passages for a claim-level judgement, fenced as one untrusted block."""
+    lines = [
+        f"[{n}] {clean_untrusted(f'{title}: {text}', limit)}"
+        for n, (title, text) in enumerate(items, start=1)
+    ]
+    return "<<<PASSAGES>>>\n" + "\n".join(lines) + "\n<<<END>>>"
+
+
 SECTION_EXAMPLE = (
     "Example.\nClaim being checked: The city banned cars downtown in 2020.\n"
     "<<<PASSAGE [4] from citynews.example: Council vote>>>\nOn 3 March 2020 the city "

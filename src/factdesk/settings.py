@@ -78,8 +78,10 @@ class PipelineSettings(BaseModel):
     mmr_lambda: float = 0.7
     stance_threshold: float = 0.55
     stance_log_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Yes, No, Unclear
-    verdict_min_support: float = 0.55
-    verdict_min_refute: float = 0.55
+    # Per-verdict log offsets (supported, refuted, conflicting, not_enough_evidence) and the
+    # weight of the strongest single-passage support/refutation: fitted by bench/calibrate.py.
+    verdict_log_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    verdict_passage_weight: float = 0.0
     sections_min: int = 3
     sections_max: int = 5
     passages_per_section: int = 2

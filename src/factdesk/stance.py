@@ -11,8 +11,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from factdesk.models import Claim, Evidence, StanceJudgement, StanceLabel, StanceScores
-from factdesk.prompts import STANCE, passage_block
+from factdesk.models import (
+    Claim,
+    ClaimAssessment,
+    Evidence,
+    StanceJudgement,
+    StanceLabel,
+    StanceScores,
+)
+from factdesk.prompts import JUDGE, STANCE, numbered_passages, passage_block
 from factdesk.protocols import LLM
 
 CHOICES = ("Yes", "No", "Unclear")
@@ -72,3 +79,38 @@ def judge(
                 )
             )
     return [judged[e.key] for e in evidence]
+
+
+JUDGE_CHOICES = ("True", "False", "Mixed", "Unknown")
+JUDGE_PASSAGES = 6
+
+
+def assess(
+    llm: LLM, claims: Sequence[Claim], evidence: Sequence[Evidence], *, min_relevance: float
+) -> list[ClaimAssessment]:
+    """Each claim judged against all its on-topic passages in one prompt.
+
+    Reading the passages together lets the model weigh them against each other, which
+    one-passage questions cannot. With no on-topic passage the model is not asked: the
+    assessment is "unknown", because silence is not evidence either way.
+    """
+    on_topic = sorted(
+        (e for e in evidence if e.relevance >= min_relevance), key=lambda e: -e.relevance
+    )[:JUDGE_PASSAGES]
+    if not on_topic:
+        return [ClaimAssessment(claim_id=c.id) for c in claims]
+    passages = numbered_passages([(e.passage.title, e.passage.text) for e in on_topic])
+    assessments = []
+    for claim in claims:
+        probs = llm.classify(JUDGE.render(claim=claim.text, passages=passages), JUDGE_CHOICES)
+        assessments.append(
+            ClaimAssessment(
+                claim_id=claim.id,
+                true=probs["True"],
+                false=probs["False"],
+                mixed=probs["Mixed"],
+                unknown=probs["Unknown"],
+                passages=len(on_topic),
+            )
+        )
+    return assessments

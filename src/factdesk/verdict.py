@@ -1,42 +1,81 @@
-"""Stage 6: one verdict from the stance judgements, with a confidence.
+"""Stage 6: one verdict from the claim assessments and passage stances, with a confidence.
 
-The rule that matters most: when no passage takes a side, the verdict is
-not_enough_evidence, never refuted. A claim is only refuted by a passage that
-contradicts it.
+The claim-level assessment (the model reading all on-topic passages at once) gives a
+probability for each verdict; the strongest single-passage support and refutation add
+to "supported" and "refuted"; per-verdict offsets, fitted on labelled dev claims
+(bench/calibrate.py), correct the model's lean. The rule that matters most is applied
+before any of that: with no on-topic passage the verdict is not_enough_evidence,
+never refuted, because silence in the sources is not evidence.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from factdesk.i18n import verdict_summary
-from factdesk.models import Claim, ClaimVerdict, Evidence, Verdict, VerdictLabel
+from factdesk.models import (
+    VERDICT_LABELS,
+    Claim,
+    ClaimAssessment,
+    ClaimVerdict,
+    Evidence,
+    Verdict,
+    VerdictLabel,
+)
+
+EPSILON = 1e-6
 
 
-def claim_verdict(
-    claim: Claim, evidence: Sequence[Evidence], min_support: float, min_refute: float
-) -> ClaimVerdict:
+def passage_extremes(claim: Claim, evidence: Sequence[Evidence]) -> tuple[float, float]:
+    """The strongest calibrated support and refutation any single passage gives."""
     support = refute = 0.0
     for item in evidence:
         for judgement in item.judgements:
             if judgement.claim_id == claim.id:
                 support = max(support, judgement.scores.supports)
                 refute = max(refute, judgement.scores.refutes)
-    label: VerdictLabel
-    if support >= min_support and refute >= min_refute:
-        label, confidence = "conflicting", min(support, refute)
-    elif support >= min_support:
-        label, confidence = "supported", support * (1 - 0.5 * refute)
-    elif refute >= min_refute:
-        label, confidence = "refuted", refute * (1 - 0.5 * support)
-    else:
-        label, confidence = "not_enough_evidence", 1 - max(support, refute)
+    return support, refute
+
+
+def label_scores(
+    assessment: ClaimAssessment,
+    support: float,
+    refute: float,
+    log_bias: Sequence[float],
+    passage_weight: float,
+) -> list[float]:
+    """Unnormalised log scores for the four verdicts, in VERDICT_LABELS order."""
+    probs = (assessment.true, assessment.false, assessment.mixed, assessment.unknown)
+    scores = [math.log(p + EPSILON) + b for p, b in zip(probs, log_bias, strict=True)]
+    scores[0] += passage_weight * support
+    scores[1] += passage_weight * refute
+    return scores
+
+
+def claim_verdict(
+    claim: Claim,
+    evidence: Sequence[Evidence],
+    assessment: ClaimAssessment,
+    log_bias: Sequence[float],
+    passage_weight: float,
+) -> ClaimVerdict:
+    support, refute = passage_extremes(claim, evidence)
+    if assessment.passages == 0:
+        return ClaimVerdict(
+            claim_id=claim.id, label="not_enough_evidence", confidence=1.0, assessment=assessment
+        )
+    scores = label_scores(assessment, support, refute, log_bias, passage_weight)
+    top = max(scores)
+    weights = [math.exp(s - top) for s in scores]
+    best = scores.index(top)
     return ClaimVerdict(
         claim_id=claim.id,
-        label=label,
-        confidence=round(confidence, 3),
+        label=VERDICT_LABELS[best],
+        confidence=round(weights[best] / sum(weights), 3),
         support=round(support, 3),
         refute=round(refute, 3),
+        assessment=assessment,
     )
 
 
@@ -54,11 +93,23 @@ def combine(per_claim: Sequence[ClaimVerdict]) -> tuple[VerdictLabel, float]:
 def decide(
     claims: Sequence[Claim],
     evidence: Sequence[Evidence],
-    min_support: float,
-    min_refute: float,
+    assessments: Sequence[ClaimAssessment],
+    *,
+    log_bias: Sequence[float],
+    passage_weight: float,
     language: str = "en",
 ) -> Verdict:
-    per_claim = [claim_verdict(c, evidence, min_support, min_refute) for c in claims]
+    by_claim = {a.claim_id: a for a in assessments}
+    per_claim = [
+        claim_verdict(
+            c,
+            evidence,
+            by_claim.get(c.id, ClaimAssessment(claim_id=c.id)),
+            log_bias,
+            passage_weight,
+        )
+        for c in claims
+    ]
     label, confidence = combine(per_claim)
     return Verdict(
         label=label,

@@ -126,6 +126,14 @@ def _verify(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
     return {"Yes": 0.9, "No": 0.1} if yes else {"Yes": 0.1, "No": 0.9}
 
 
+def _judge(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    passages = request.variables["passages"].split("\n")
+    best = max(_overlap(request.variables["claim"], line) for line in passages)
+    if best >= 0.6:
+        return {"True": 0.8, "False": 0.05, "Mixed": 0.05, "Unknown": 0.1}
+    return {"True": 0.05, "False": 0.05, "Mixed": 0.05, "Unknown": 0.85}
+
+
 DEFAULT_ANSWERS: dict[str, Responder] = {
     "understand": _understand,
     "plan": _plan,
@@ -133,7 +141,7 @@ DEFAULT_ANSWERS: dict[str, Responder] = {
     "summary": _summary,
     "followup": _followup,
 }
-DEFAULT_CHOICES: dict[str, Chooser] = {"stance": _stance, "verify": _verify}
+DEFAULT_CHOICES: dict[str, Chooser] = {"stance": _stance, "verify": _verify, "judge": _judge}
 
 
 class ScriptedLLM:
