@@ -248,8 +248,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "search": {"per_query": 50},
     },
     "hosted": {"llm": {"backend": "openai", "n_ctx": 16384}},
-    # Benchmark runs over pooled claim corpora: the claim and its keywords are the queries
-    # (model-written queries did not raise evidence recall there) and nothing is written.
+    # Benchmark runs over pooled claim corpora: the claim and its keywords are the only
+    # queries, which saves a model call per claim (evidence recall: see bench/results).
     "bench": {"pipeline": {"max_queries": 2}},
     "web": {"search": {"backends": ["local", "web"]}},
 }
