@@ -134,3 +134,26 @@ def test_check_contract_refuses_unknown_numbers_and_uncited_sources(desk):
     extra = report.sources[0].model_copy(update={"n": len(report.sources) + 1})
     with pytest.raises(FactdeskError, match="never cited"):
         check_contract(report.model_copy(update={"sources": [*report.sources, extra]}))
+
+
+def test_a_pronoun_that_would_point_at_the_wrong_subject_is_removed():
+    evidence = [
+        *EVIDENCE,
+        _evidence(
+            4,
+            "versailles",
+            "The palace served as the principal residence of the French kings.",
+            title="Versailles",
+        ),
+    ]
+    draft = _draft(
+        "The Eiffel Tower was completed in 1889 [1]. It served as the principal "
+        "residence of the French kings [4]. It is 330 metres tall [3].",
+        "x",
+    )
+    grounded, grounding = ground(ScriptedLLM(), draft, evidence, VERDICT, "en", GroundingPolicy())
+    assert grounded.executive_summary == (
+        "The Eiffel Tower was completed in 1889 [1]. It is 330 metres tall [3]."
+    )
+    removed = [c.text for c in grounding.checks if c.outcome == "removed"]
+    assert removed[0] == "It served as the principal residence of the French kings."

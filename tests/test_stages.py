@@ -249,8 +249,13 @@ def test_assess_reads_on_topic_passages_together_and_skips_silence(llm):
     from factdesk.stance import assess
 
     claims = [Claim(id="C1", text="The Eiffel Tower was built for the 1889 World's Fair.")]
-    on = Evidence(key=1, passage=_passage("a#0", "a", "The Eiffel Tower was built for the "
-                                          "1889 World's Fair in Paris."), relevance=0.8)
+    on = Evidence(
+        key=1,
+        passage=_passage(
+            "a#0", "a", "The Eiffel Tower was built for the 1889 World's Fair in Paris."
+        ),
+        relevance=0.8,
+    )
     off = Evidence(key=2, passage=_passage("b#0", "b", "Plants use sunlight."), relevance=0.1)
     [result] = assess(llm, claims, [on, off], min_relevance=0.3)
     assert (result.passages, result.true) == (1, 0.8)

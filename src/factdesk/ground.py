@@ -139,11 +139,31 @@ def _check_sentence(checker: _Checker, sentence: _Sentence) -> None:
     sentence.outcome = "removed"
 
 
+_PRONOUN_START = re.compile(r"^(?:it|its|they|their|he|his|she|her|this|these)\b", re.I)
+
+
+def _unclear_referent(
+    checker: _Checker, sentence: _Sentence, previous: citations.CitedSentence | None
+) -> bool:
+    """A sentence that opens with a pronoun but rests on a different source than the
+    sentence before it reads as if it were about that sentence's subject: "It served as
+    a royal residence [2]" after a sentence about the Eiffel Tower [1]."""
+    if previous is None or not _PRONOUN_START.match(sentence.text):
+        return False
+    documents = {checker.evidence[k].passage.doc_id for k in sentence.verified}
+    before = {checker.evidence[k].passage.doc_id for k in previous.keys if k in checker.evidence}
+    return not documents & before
+
+
 def _ground_text(checker: _Checker, text: str, language: str, grounding: Grounding) -> str:
     kept: list[citations.CitedSentence] = []
     for cited in citations.split_cited(text, language):
         sentence = _Sentence(cited.text, cited.keys)
         _check_sentence(checker, sentence)
+        if sentence.outcome != "removed" and _unclear_referent(
+            checker, sentence, kept[-1] if kept else None
+        ):
+            sentence.outcome, sentence.verified = "removed", []
         grounding.sentences += 1
         grounding.cited += int(any(k in checker.evidence for k in cited.keys))
         grounding.verified += int(sentence.outcome == "verified")

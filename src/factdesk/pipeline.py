@@ -223,6 +223,7 @@ def publish(desk: Desk, found: Research, run: _Run, check_id: str) -> Report:
             max_sections=cfg.sections_max,
             section_max_tokens=cfg.section_max_tokens,
             considered=len(found.considered),
+            min_relevance=cfg.write_min_relevance,
         )
         run.note = f"{len(draft.sections)} sections"
     with run.stage("ground"):

@@ -100,13 +100,17 @@ UNDERSTAND = Prompt(
 PLAN = Prompt(
     kind="plan",
     system=(
-        "You plan searches for a fact-checker. Write short keyword search queries (3 to 8 "
-        "words) that look at the claim from different angles: what officials or primary "
-        "records say, what critics or opponents say, data and statistics, existing "
-        "fact-checks, and background on the people, places or things named."
+        "You plan searches for a fact-checker. Write short keyword search queries (2 to 6 "
+        "words, not questions) that look at the claim from different angles: what "
+        "officials or primary records say, what critics or opponents say, data and "
+        "statistics, existing fact-checks, and background on the people, places or things "
+        "named. Example for the claim 'The city banned cars downtown in 2020': "
+        '{{"queries": [{{"angle": "official", "query": "city council downtown car ban vote"}}, '
+        '{{"angle": "critics", "query": "downtown car ban opposition"}}, '
+        '{{"angle": "data", "query": "downtown traffic 2020 figures"}}]}}'
     ),
     user="Claim: {claim}\n\nReturn JSON with up to {count} queries.",
-    max_tokens=160,
+    max_tokens=100,
     schema={
         "type": "object",
         "properties": {
@@ -216,7 +220,7 @@ def numbered_passages(items: list[tuple[str, str]], limit: int = 500) -> str:
 
 
 SECTION_EXAMPLE = (
-    "Example.\nClaim being checked: The city banned cars downtown in 2020.\n"
+    "Example.\n"
     "<<<PASSAGE [4] from citynews.example: Council vote>>>\nOn 3 March 2020 the city "
     "council voted 7-2 to close three downtown streets to private cars on weekends.\n"
     "<<<END [4]>>>\n<<<PASSAGE [5] from transit.example: Downtown traffic plan>>>\nThe "
@@ -231,7 +235,8 @@ SECTION = Prompt(
     kind="section",
     system=(
         "You write one section of a fact-check report in {language}. Report only what the "
-        "passages say, in plain words, without judging the claim yourself. End every "
+        "passages say, in plain words; name the subject of every sentence instead of "
+        "starting with it or they. End every "
         "sentence with the number of the passage it comes from in square brackets, like "
         "[2]. Write 2 or 3 sentences; no lists. The heading (at most 8 words) names the "
         "people, organisations, places or things the passages are about. "
@@ -239,7 +244,7 @@ SECTION = Prompt(
         + "\n\n"
         + SECTION_EXAMPLE
     ),
-    user="Claim being checked: {claim}\n{passages}\n",
+    user="{passages}\n",
     max_tokens=180,
     schema={
         "type": "object",

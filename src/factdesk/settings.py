@@ -46,6 +46,7 @@ class LLMSettings(BaseModel):
     temperature: float = 0.0
     seed: int = 7
     timeout_s: float = 120.0
+    prefix_cache: bool = True  # keep the local model's state after each prompt's instructions
 
 
 class EmbedderSettings(BaseModel):
@@ -82,6 +83,7 @@ class PipelineSettings(BaseModel):
     # weight of the strongest single-passage support/refutation: fitted by bench/calibrate.py.
     verdict_log_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     verdict_passage_weight: float = 0.0
+    write_min_relevance: float = 0.45  # context passages below this only fill up sections
     sections_min: int = 3
     sections_max: int = 5
     passages_per_section: int = 2
@@ -289,6 +291,7 @@ def settings_hash(settings: Settings) -> str:
     data["web"].pop("brave_api_key", None)
     data["web"].pop("tavily_api_key", None)
     data["llm"].pop("n_threads", None)
+    data["llm"].pop("prefix_cache", None)
     data["embedder"].pop("threads", None)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -71,6 +71,16 @@ def group_evidence(
     return groups[:max_sections]
 
 
+def writing_evidence(
+    evidence: Sequence[Evidence], min_relevance: float, at_least: int
+) -> list[Evidence]:
+    """The passages worth a section: those that take a side or are clearly on topic,
+    topped up with the next most relevant so the report still has `at_least` sections."""
+    strong = [e for e in evidence if e.stance() != "context" or e.relevance >= min_relevance]
+    rest = sorted((e for e in evidence if e not in strong), key=lambda e: -e.relevance)
+    return strong + rest[: max(0, at_least - len(strong))]
+
+
 def limits_section(
     understanding: Understanding, verdict: Verdict, considered: int, used: int
 ) -> Section:
@@ -100,11 +110,13 @@ def write(
     max_sections: int,
     section_max_tokens: int,
     considered: int,
+    min_relevance: float,
 ) -> Draft:
     language = LANGUAGE_NAMES.get(understanding.language, "English")
     claim = understanding.claims[0].text
     sections: list[Section] = []
-    for group in group_evidence(evidence, per_section, min_sections, max_sections - 1):
+    chosen = writing_evidence(evidence, min_relevance, min_sections)
+    for group in group_evidence(chosen, per_section, min_sections, max_sections - 1):
         passages = "\n\n".join(
             evidence_block(
                 e.key, e.passage.title, e.passage.outlet or e.passage.domain, e.passage.text
@@ -112,10 +124,7 @@ def write(
             for e in group
         )
         request = SECTION.render(
-            max_tokens=section_max_tokens,
-            language=language,
-            claim=claim,
-            passages=passages,
+            max_tokens=section_max_tokens, language=language, passages=passages
         )
         written = parse_json(llm.name, llm.complete(request), _SectionText)
         sections.append(

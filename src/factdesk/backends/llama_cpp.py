@@ -1,15 +1,17 @@
 """The embedded default LLM: a local GGUF model through llama-cpp-python.
 
 Prompt processing dominates on a small CPU, so each prompt kind's fixed opening (its
-instructions and examples) is evaluated once, and the model state after it is kept.
-A later call of the same kind restores that state and only evaluates what differs,
-even when calls of other kinds came in between.
+instructions and examples) is evaluated once, and the model state after it is kept,
+in memory and on disk. A later call of the same kind, in this process or a later one,
+restores that state and only evaluates what differs.
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -47,7 +49,14 @@ class LlamaCppLLM:
     """A GGUF model run in-process; one call at a time (the model is not re-entrant)."""
 
     def __init__(
-        self, model_path: Path, *, n_ctx: int, n_threads: int, n_batch: int, seed: int
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int,
+        n_threads: int,
+        n_batch: int,
+        seed: int,
+        state_dir: Path | None = None,
     ) -> None:
         if not model_path.is_file():
             raise ModelMissingError(
@@ -77,6 +86,12 @@ class LlamaCppLLM:
         self._grammars: dict[str, Any] = {}
         self._prefixes: OrderedDict[str, _SavedPrefix] = OrderedDict()
         self._n_ctx = n_ctx
+        self._state_dir = state_dir
+        import llama_cpp
+
+        self._state_salt = f"{model_path.name}:{model_path.stat().st_size}:{n_ctx}:" + str(
+            llama_cpp.__version__
+        )
 
     def _tokens(self, messages: list[ChatMessage]) -> list[int]:
         rendered: Any = [m.model_dump() for m in messages]
@@ -105,17 +120,51 @@ class LlamaCppLLM:
         llm = self._llm
         fixed = self._fixed_prefix(request, tokens)
         cached = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        if cached >= fixed:
+            return
         saved = self._prefixes.get(request.kind)
-        if cached < fixed and saved and list(saved.tokens) == tokens[:fixed]:
-            self._restore(saved)
-            cached = fixed
-        if cached < fixed:
-            self._truncate(cached)
-            llm.eval(tokens[cached:fixed])
-            self._prefixes[request.kind] = _SavedPrefix(tuple(tokens[:fixed]), self._snapshot())
-            self._prefixes.move_to_end(request.kind)
-            while len(self._prefixes) > MAX_SAVED_PREFIXES:
-                self._prefixes.popitem(last=False)
+        if saved is None or list(saved.tokens) != tokens[:fixed]:
+            saved = self._load_prefix(tokens[:fixed])
+        if saved is not None and self._restore(saved):
+            self._remember(request.kind, saved)
+            return
+        self._truncate(cached)
+        llm.eval(tokens[cached:fixed])
+        saved = _SavedPrefix(tuple(tokens[:fixed]), self._snapshot())
+        self._remember(request.kind, saved)
+        self._store_prefix(saved)
+
+    def _remember(self, kind: str, saved: _SavedPrefix) -> None:
+        self._prefixes[kind] = saved
+        self._prefixes.move_to_end(kind)
+        while len(self._prefixes) > MAX_SAVED_PREFIXES:
+            self._prefixes.popitem(last=False)
+
+    def _prefix_file(self, tokens: Sequence[int]) -> Path | None:
+        if self._state_dir is None:
+            return None
+        digest = hashlib.sha256(self._state_salt.encode())
+        digest.update(np.asarray(tokens, dtype=np.int32).tobytes())
+        return self._state_dir / f"{digest.hexdigest()[:24]}.state"
+
+    def _load_prefix(self, tokens: Sequence[int]) -> _SavedPrefix | None:
+        path = self._prefix_file(tokens)
+        if path is None or not path.is_file():
+            return None
+        return _SavedPrefix(tuple(tokens), path.read_bytes())
+
+    def _store_prefix(self, saved: _SavedPrefix) -> None:
+        """Write the state for later processes; a cache that cannot be written is skipped."""
+        path = self._prefix_file(saved.tokens)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            partial.write_bytes(saved.state)
+            partial.replace(path)
+        except OSError:
+            return
 
     def _truncate(self, keep: int) -> None:
         llm = self._llm
@@ -133,13 +182,16 @@ class LlamaCppLLM:
         written = llama_cpp.llama_state_get_data(ctx, buffer, size)
         return bytes(buffer[:written])
 
-    def _restore(self, saved: _SavedPrefix) -> None:
+    def _restore(self, saved: _SavedPrefix) -> bool:
         import llama_cpp
 
         data = (ctypes.c_uint8 * len(saved.state)).from_buffer_copy(saved.state)
-        llama_cpp.llama_state_set_data(self._llm._ctx.ctx, data, len(saved.state))
+        if not llama_cpp.llama_state_set_data(self._llm._ctx.ctx, data, len(saved.state)):
+            self._llm.reset()
+            return False
         self._llm.input_ids[: len(saved.tokens)] = saved.tokens
         self._llm.n_tokens = len(saved.tokens)
+        return True
 
     def _grammar(self, schema: dict[str, Any]) -> Any:
         from llama_cpp.llama_grammar import LlamaGrammar
@@ -221,4 +273,5 @@ def _llama_cpp(settings: Settings) -> LlamaCppLLM:
         n_threads=settings.llm.n_threads,
         n_batch=settings.llm.n_batch,
         seed=settings.llm.seed,
+        state_dir=settings.home / "cache" / "llm-prefix" if settings.llm.prefix_cache else None,
     )
