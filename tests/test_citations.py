@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -104,3 +105,29 @@ def test_numbering_is_dense_and_starts_at_one(groups):
     key_to_source = {k: f"doc{k % 5}" for k in range(1, 13)}
     numbers = c.number_sources(groups, key_to_source)
     assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
+
+
+def test_labelled_answers_are_parsed_and_cut_to_whole_sentences():
+    from factdesk.errors import LLMError
+    from factdesk.llm_types import LLMResponse, parse_labelled, whole_sentences
+
+    answer = LLMResponse(
+        text="**Heading:** City council\nText: It voted [1]. It met aga", completion_tokens=200
+    )
+    fields = parse_labelled("m", answer, ("Heading", "Text"))
+    assert fields == {"Heading": "City council", "Text": "It voted [1]."}
+    whole = LLMResponse(text="Summary: A [1]. B.\nBottom line: C [2].", completion_tokens=9)
+    assert parse_labelled("m", whole, ("Summary", "Bottom line")) == {
+        "Summary": "A [1]. B.",
+        "Bottom line": "C [2].",
+    }
+    assert (
+        parse_labelled("m", LLMResponse(text="Summary: only"), ("Summary", "Bottom line"))[
+            "Bottom line"
+        ]
+        == ""
+    )
+    assert whole_sentences("One [2]. Two") == "One [2]."
+    assert whole_sentences("No end at all") == "No end at all"
+    with pytest.raises(LLMError, match="expected Heading, Text"):
+        parse_labelled("m", LLMResponse(text="just words"), ("Heading", "Text"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
@@ -46,3 +48,41 @@ def parse_json(backend: str, response: LLMResponse, model: type[ModelT]) -> Mode
         return model.model_validate_json(text[start : end + 1])
     except ValidationError as exc:
         raise LLMError(backend, f"JSON did not match {model.__name__}: {exc.errors()[:1]}") from exc
+
+
+_SENTENCE_END = re.compile(r"[.!?](?:\s*\[[^\]]*\])*(?=\s|$)")
+
+
+def whole_sentences(text: str) -> str:
+    """The text up to its last complete sentence (generation may stop mid-sentence)."""
+    text = text.strip()
+    ends = list(_SENTENCE_END.finditer(text))
+    if not ends or ends[-1].end() == len(text):
+        return text
+    return text[: ends[-1].end()].strip()
+
+
+def parse_labelled(backend: str, response: LLMResponse, labels: Sequence[str]) -> dict[str, str]:
+    """Fields of a "Label: value" answer. A field cut off by the token limit keeps its
+    complete sentences; a missing field is empty. Only an answer with none of the
+    labels is an error."""
+    pattern = re.compile(
+        r"^[\W_]*(" + "|".join(re.escape(label) for label in labels) + r")[*_ ]*:[*_\s]*",
+        re.IGNORECASE | re.MULTILINE,
+    )
+    matches = list(pattern.finditer(response.text))
+    if not matches:
+        raise LLMError(backend, f"expected {', '.join(labels)}; got {response.text[:120]!r}")
+    fields = dict.fromkeys(labels, "")
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        label = next(x for x in labels if x.lower() == match.group(1).lower())
+        end = following.start() if following else len(response.text)
+        if not fields[label]:
+            fields[label] = " ".join(response.text[match.end() : end].split())
+    cut_short = response.completion_tokens and not response.text.rstrip().endswith(
+        (".", "!", "?", "]")
+    )
+    if cut_short:
+        last = next(x for x in labels if x.lower() == matches[-1].group(1).lower())
+        fields[last] = whole_sentences(fields[last])
+    return fields

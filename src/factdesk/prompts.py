@@ -226,9 +226,10 @@ SECTION_EXAMPLE = (
     "<<<END [4]>>>\n<<<PASSAGE [5] from transit.example: Downtown traffic plan>>>\nThe "
     "mayor's office said delivery vans and buses would still be allowed on the closed "
     "streets.\n<<<END [5]>>>\n"
-    '{{"heading": "The city council and the mayor\'s office", "body": "In March 2020 the '
-    "city council voted 7-2 to close three downtown streets to private cars on weekends "
-    "[4]. The mayor's office said delivery vans and buses could still use them [5].\"}}"
+    "Heading: The city council and the mayor's office\n"
+    "Text: In March 2020 the city council voted 7-2 to close three downtown streets to "
+    "private cars on weekends [4]. The mayor's office said delivery vans and buses could "
+    "still use them [5]."
 )
 
 SECTION = Prompt(
@@ -238,19 +239,15 @@ SECTION = Prompt(
         "passages say, in plain words; name the subject of every sentence instead of "
         "starting with it or they. End every "
         "sentence with the number of the passage it comes from in square brackets, like "
-        "[2]. Write 2 or 3 sentences; no lists. The heading (at most 8 words) names the "
+        "[2]. Write a line 'Heading:' then a line 'Text:' with 2 or 3 sentences; no lists. "
+        "The heading (at most 8 words) names the "
         "people, organisations, places or things the passages are about. "
         + UNTRUSTED_RULE
         + "\n\n"
         + SECTION_EXAMPLE
     ),
     user="{passages}\n",
-    max_tokens=180,
-    schema={
-        "type": "object",
-        "properties": {"heading": {"type": "string"}, "body": {"type": "string"}},
-        "required": ["heading", "body"],
-    },
+    max_tokens=200,
 )
 
 SUMMARY = Prompt(
@@ -259,19 +256,11 @@ SUMMARY = Prompt(
         "You write the executive summary and the bottom line of a fact-check report in "
         "{language}, from its sections. Keep the [n] citation numbers of every fact you "
         "reuse, after the sentence it supports. Add no facts that the sections do not "
-        "contain. Be balanced and plain."
+        "contain. Be balanced and plain. Write a line 'Summary:' with 2 or 3 sentences, "
+        "then a line 'Bottom line:' with 1 or 2 sentences that state the verdict and why."
     ),
-    user=(
-        "Claim: {claim}\nVerdict: {verdict}\n\nSections:\n{sections}\n\n"
-        "Return JSON: executive_summary (2 or 3 sentences) and bottom_line (1 or 2 "
-        "sentences that state the verdict and why)."
-    ),
+    user="Claim: {claim}\nVerdict: {verdict}\n\nSections:\n{sections}\n",
     max_tokens=220,
-    schema={
-        "type": "object",
-        "properties": {"executive_summary": {"type": "string"}, "bottom_line": {"type": "string"}},
-        "required": ["executive_summary", "bottom_line"],
-    },
 )
 
 VERIFY = Prompt(

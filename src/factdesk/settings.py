@@ -75,7 +75,7 @@ class PipelineSettings(BaseModel):
     max_queries: int = 5
     evidence_k: int = 6
     max_per_document: int = 2
-    min_relevance: float = 0.30
+    min_relevance: float = 0.40
     mmr_lambda: float = 0.7
     stance_threshold: float = 0.55
     stance_log_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Yes, No, Unclear

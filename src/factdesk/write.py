@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel
-
 from factdesk import i18n
 from factdesk.citations import strip_citations
-from factdesk.llm_types import parse_json
+from factdesk.llm_types import parse_labelled, whole_sentences
 from factdesk.models import Draft, Evidence, Section, Understanding, Verdict
 from factdesk.prompts import SECTION, SUMMARY, evidence_block
 from factdesk.protocols import LLM
@@ -34,16 +32,6 @@ VERDICT_WORDS = {
     "conflicting": "the sources conflict",
     "not_enough_evidence": "not enough evidence: the sources do not address it",
 }
-
-
-class _SectionText(BaseModel):
-    heading: str
-    body: str
-
-
-class _Summary(BaseModel):
-    executive_summary: str
-    bottom_line: str
 
 
 def group_evidence(
@@ -126,12 +114,11 @@ def write(
         request = SECTION.render(
             max_tokens=section_max_tokens, language=language, passages=passages
         )
-        written = parse_json(llm.name, llm.complete(request), _SectionText)
-        sections.append(
-            Section(heading=written.heading.strip().rstrip("."), body=written.body.strip())
-        )
+        written = parse_labelled(llm.name, llm.complete(request), ("Heading", "Text"))
+        heading = written["Heading"].strip(" *#.") or group[0].passage.title
+        sections.append(Section(heading=heading, body=whole_sentences(written["Text"])))
     section_text = "\n".join(f"- {s.heading}: {s.body}" for s in sections) or "(none)"
-    summary = parse_json(
+    summary = parse_labelled(
         llm.name,
         llm.complete(
             SUMMARY.render(
@@ -141,11 +128,11 @@ def write(
                 sections=section_text,
             )
         ),
-        _Summary,
+        ("Summary", "Bottom line"),
     )
     sections.append(limits_section(understanding, verdict, considered, len(evidence)))
     return Draft(
-        executive_summary=summary.executive_summary.strip(),
+        executive_summary=summary["Summary"],
         sections=sections,
-        bottom_line=summary.bottom_line.strip(),
+        bottom_line=summary["Bottom line"],
     )

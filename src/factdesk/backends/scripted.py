@@ -89,15 +89,15 @@ def _plan(request: LLMRequest) -> str:
 def _section(request: LLMRequest) -> str:
     blocks = _BLOCK.findall(request.variables["passages"])
     if not blocks:
-        return json.dumps({"heading": "Background", "body": ""})
+        return "Heading: Background\nText:"
     key, title, text = blocks[0]
-    return json.dumps({"heading": title, "body": f"{_first_sentence(text)} [{key}]."})
+    return f"Heading: {title}\nText: {_first_sentence(text)} [{key}]."
 
 
 def _summary(request: LLMRequest) -> str:
     first = request.variables["sections"].split("\n")[0]
     body = first.split(": ", 1)[-1]
-    return json.dumps({"executive_summary": body, "bottom_line": body})
+    return f"Summary: {body}\nBottom line: {body}"
 
 
 def _followup(request: LLMRequest) -> str:
