@@ -114,20 +114,22 @@ def test_labelled_answers_are_parsed_and_cut_to_whole_sentences():
     answer = LLMResponse(
         text="**Heading:** City council\nText: It voted [1]. It met aga", completion_tokens=200
     )
-    fields = parse_labelled("m", answer, ("Heading", "Text"))
+    fields = parse_labelled("m", answer, ("Heading", "Text"), "Text")
     assert fields == {"Heading": "City council", "Text": "It voted [1]."}
     whole = LLMResponse(text="Summary: A [1]. B.\nBottom line: C [2].", completion_tokens=9)
-    assert parse_labelled("m", whole, ("Summary", "Bottom line")) == {
+    assert parse_labelled("m", whole, ("Summary", "Bottom line"), "Summary") == {
         "Summary": "A [1]. B.",
         "Bottom line": "C [2].",
     }
-    assert (
-        parse_labelled("m", LLMResponse(text="Summary: only"), ("Summary", "Bottom line"))[
-            "Bottom line"
-        ]
-        == ""
-    )
+    labels = ("Summary", "Bottom line")
+    only = parse_labelled("m", LLMResponse(text="Summary: only"), labels, "Summary")
+    assert only["Bottom line"] == ""
+    unlabelled = LLMResponse(text="The tower is tall [1]. It was", completion_tokens=200)
+    assert parse_labelled("m", unlabelled, ("Heading", "Text"), "Text") == {
+        "Heading": "",
+        "Text": "The tower is tall [1].",
+    }
     assert whole_sentences("One [2]. Two") == "One [2]."
     assert whole_sentences("No end at all") == "No end at all"
-    with pytest.raises(LLMError, match="expected Heading, Text"):
-        parse_labelled("m", LLMResponse(text="just words"), ("Heading", "Text"))
+    with pytest.raises(LLMError, match="empty answer"):
+        parse_labelled("m", LLMResponse(text="  "), ("Heading", "Text"), "Text")

@@ -174,3 +174,13 @@ def test_anthropic_messages_api(api, settings):
     assert headers["x-api-key"] == "secret"
     assert body["system"].startswith("You check a claim")
     assert [m["role"] for m in body["messages"]] == ["user"]
+
+
+def test_anthropic_continues_a_prefilled_answer(api, settings):
+    from factdesk.prompts import SECTION
+
+    api.replies.append((200, {"content": [{"type": "text", "text": " The council\nText: x."}]}))
+    llm = AnthropicLLM(_settings(api, "anthropic"))
+    response = llm.complete(SECTION.render(language="English", passages="P"))
+    assert response.text == "Heading: The council\nText: x."
+    assert api.requests[0][1]["messages"][-1] == {"role": "assistant", "content": "Heading:"}

@@ -26,6 +26,9 @@ class LLMRequest(BaseModel):
     json_schema: dict[str, Any] | None = None
     stop: list[str] = Field(default_factory=list)
     variables: dict[str, str] = Field(default_factory=dict)
+    # The start of the answer, written for the model (backends that cannot prefill skip
+    # it); the response text includes it.
+    prefill: str = ""
 
 
 class LLMResponse(BaseModel):
@@ -62,18 +65,23 @@ def whole_sentences(text: str) -> str:
     return text[: ends[-1].end()].strip()
 
 
-def parse_labelled(backend: str, response: LLMResponse, labels: Sequence[str]) -> dict[str, str]:
+def parse_labelled(
+    backend: str, response: LLMResponse, labels: Sequence[str], default: str
+) -> dict[str, str]:
     """Fields of a "Label: value" answer. A field cut off by the token limit keeps its
-    complete sentences; a missing field is empty. Only an answer with none of the
-    labels is an error."""
+    complete sentences; a missing field is empty; an answer with no labels at all goes
+    into the `default` field. Only an empty answer is an error."""
     pattern = re.compile(
         r"^[\W_]*(" + "|".join(re.escape(label) for label in labels) + r")[*_ ]*:[*_\s]*",
         re.IGNORECASE | re.MULTILINE,
     )
     matches = list(pattern.finditer(response.text))
-    if not matches:
-        raise LLMError(backend, f"expected {', '.join(labels)}; got {response.text[:120]!r}")
     fields = dict.fromkeys(labels, "")
+    if not response.text.strip():
+        raise LLMError(backend, f"expected {', '.join(labels)}; got an empty answer")
+    if not matches:
+        fields[default] = whole_sentences(" ".join(response.text.split()))
+        return fields
     for match, following in zip(matches, [*matches[1:], None], strict=True):
         label = next(x for x in labels if x.lower() == match.group(1).lower())
         end = following.start() if following else len(response.text)

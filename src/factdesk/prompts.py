@@ -61,6 +61,8 @@ class Prompt:
     schema: dict[str, Any] | None = None
     stop: tuple[str, ...] = field(default_factory=tuple)
 
+    prefill: str = ""
+
     def render(self, max_tokens: int | None = None, **variables: str) -> LLMRequest:
         return LLMRequest(
             kind=self.kind,
@@ -72,6 +74,7 @@ class Prompt:
             json_schema=self.schema,
             stop=list(self.stop),
             variables=variables,
+            prefill=self.prefill,
         )
 
 
@@ -248,6 +251,7 @@ SECTION = Prompt(
     ),
     user="{passages}\n",
     max_tokens=200,
+    prefill="Heading:",
 )
 
 SUMMARY = Prompt(
@@ -261,6 +265,7 @@ SUMMARY = Prompt(
     ),
     user="Claim: {claim}\nVerdict: {verdict}\n\nSections:\n{sections}\n",
     max_tokens=220,
+    prefill="Summary:",
 )
 
 VERIFY = Prompt(

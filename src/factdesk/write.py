@@ -114,7 +114,7 @@ def write(
         request = SECTION.render(
             max_tokens=section_max_tokens, language=language, passages=passages
         )
-        written = parse_labelled(llm.name, llm.complete(request), ("Heading", "Text"))
+        written = parse_labelled(llm.name, llm.complete(request), ("Heading", "Text"), "Text")
         heading = written["Heading"].strip(" *#.") or group[0].passage.title
         sections.append(Section(heading=heading, body=whole_sentences(written["Text"])))
     section_text = "\n".join(f"- {s.heading}: {s.body}" for s in sections) or "(none)"
@@ -129,6 +129,7 @@ def write(
             )
         ),
         ("Summary", "Bottom line"),
+        "Summary",
     )
     sections.append(limits_section(understanding, verdict, considered, len(evidence)))
     return Draft(

@@ -134,6 +134,8 @@ class AnthropicLLM:
         started = time.perf_counter()
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         messages = [m.model_dump() for m in request.messages if m.role != "system"]
+        if request.prefill:  # Anthropic continues a final assistant message
+            messages.append({"role": "assistant", "content": request.prefill})
         if request.json_schema:
             messages[-1]["content"] += (
                 "\n\nAnswer with JSON only, matching this JSON schema: " + str(request.json_schema)
@@ -155,7 +157,7 @@ class AnthropicLLM:
             raise LLMError("anthropic", "the response has no content blocks") from exc
         usage = data.get("usage") or {}
         return LLMResponse(
-            text=text,
+            text=request.prefill + text,
             prompt_tokens=int(usage.get("input_tokens", 0)),
             completion_tokens=int(usage.get("output_tokens", 0)),
             seconds=time.perf_counter() - started,

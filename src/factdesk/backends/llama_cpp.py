@@ -101,6 +101,8 @@ class LlamaCppLLM:
 
     def _prompt_tokens(self, request: LLMRequest) -> list[int]:
         tokens = self._tokens(request.messages)
+        if request.prefill:
+            tokens += self._llm.tokenize(request.prefill.encode(), add_bos=False, special=False)
         if len(tokens) + request.max_tokens > self._n_ctx:
             raise LLMError(
                 "llama_cpp",
@@ -221,7 +223,7 @@ class LlamaCppLLM:
                 raise LLMError("llama_cpp", f"{request.kind} generation failed: {exc}") from exc
         usage = out["usage"]
         return LLMResponse(
-            text=out["choices"][0]["text"],
+            text=request.prefill + out["choices"][0]["text"],
             prompt_tokens=usage["prompt_tokens"],
             completion_tokens=usage["completion_tokens"],
             seconds=time.perf_counter() - started,
