@@ -1,15 +1,19 @@
-"""Fit the stance and verdict calibration on dev traces, with honest figures.
+"""Fit the stance and verdict calibration on dev runs, and report it honestly.
 
-    python bench/calibrate.py TRACE.jsonl [TRACE.jsonl ...] [--folds 5] [--name NAME]
+    python bench/calibrate.py --run CLAIMS.jsonl PREDICTIONS.jsonl [--run ...] [--folds 5]
 
-Each trace line (written by `factdesk eval` next to its predictions) holds what a
-claim's verdict was computed from: the model's raw Yes/No/Unclear probabilities for
-every passage and its claim-level True/False/Mixed/Unknown assessment. This script
-searches the per-answer stance offsets, the per-verdict offsets and the weight of the
-strongest single passage that maximise macro-F1, using the verdict rule of
-factdesk.verdict (vectorised here). It reports macro-F1 out of fold (each claim scored
-by parameters fitted without it) next to the in-sample figure, and prints the settings
-fitted on all claims given.
+Each run is a benchmark's claims file and the predictions `factdesk eval` wrote for it
+(its `.trace.jsonl` sits next to them). A trace holds what each verdict was computed
+from: the model's raw Yes/No/Unclear probabilities per passage and its claim-level
+True/False/Mixed/Unknown assessment. The verdict stage is a pure function of those, so
+this script can search the per-answer stance offsets, the per-verdict offsets and the
+passage weight that maximise macro-F1 (the mean over the runs given, so one setting
+serves every benchmark), then re-decide every claim with factdesk.verdict itself.
+
+It saves, per benchmark, the metrics of the predictions as run, of the out-of-fold
+predictions (each claim decided by settings fitted without its fold: the honest
+estimate) and of the settings fitted on all dev claims (in sample), and prints the
+settings to ship.
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from factdesk.evaluate import ClaimTrace
-from factdesk.models import VERDICT_LABELS
-from factdesk.verdict import EPSILON
+from factdesk import evaluate as ev
+from factdesk.models import VERDICT_LABELS, Claim, Evidence, Passage, StanceJudgement
+from factdesk.stance import calibrate as calibrate_stance
+from factdesk.stance import label_for
+from factdesk.verdict import EPSILON, decide
 
 from common import save
 
 LABEL_INDEX = {label: i for i, label in enumerate(VERDICT_LABELS)}
-STANCE_BIASES = np.arange(-2.0, 2.01, 1.0)
-VERDICT_BIASES = np.arange(-3.0, 3.01, 0.5)
+STANCE_BIASES = (-2.0, -1.0, 0.0, 1.0, 2.0)
+VERDICT_BIASES = tuple(np.arange(-3.0, 3.01, 0.5))
 WEIGHTS = (0.0, 1.0, 2.0, 4.0)
 
 Array = npt.NDArray[np.float64]
@@ -38,11 +44,13 @@ Labels = npt.NDArray[np.int64]
 Params = tuple[float, float, float, float, float, float]
 
 
-class Data:
-    """Everything a verdict needs, as arrays: passages (claims x k x 3), assessments."""
+class Run:
+    """One benchmark run as arrays: passages (claims x k x 3) and assessments (claims x 4)."""
 
-    def __init__(self, traces: list[ClaimTrace]) -> None:
-        width = max(len(t.evidence) for t in traces)
+    def __init__(self, name: str, traces: list[ev.ClaimTrace]) -> None:
+        self.name = name
+        self.traces = traces
+        width = max((len(t.evidence) for t in traces), default=1) or 1
         self.passages = np.zeros((len(traces), width, 3))
         self.passages[:, :, 2] = 1.0
         self.asked = np.zeros((len(traces), width), dtype=bool)
@@ -59,31 +67,30 @@ class Data:
             if main is not None and main.passages > 0:
                 self.assessment[i] = (main.true, main.false, main.mixed, main.unknown)
                 self.silent[i] = False
-        self.gold: Labels = np.array([LABEL_INDEX[t.gold] for t in traces])
+        self.gold: Labels = np.array([LABEL_INDEX[t.gold] for t in traces], dtype=np.int64)
+        self._extremes: dict[tuple[float, float], tuple[Array, Array]] = {}
 
-    def subset(self, rows: npt.NDArray[np.int64]) -> Data:
-        part = object.__new__(Data)
-        for name in ("passages", "asked", "assessment", "silent", "gold"):
-            setattr(part, name, getattr(self, name)[rows])
-        return part
+    def extremes(self, rows: Labels, b_yes: float, b_no: float) -> tuple[Array, Array]:
+        if (b_yes, b_no) not in self._extremes:
+            weights = self.passages * np.exp(np.array([b_yes, b_no, 0.0]))
+            calibrated = weights / weights.sum(axis=2, keepdims=True)
+            self._extremes[(b_yes, b_no)] = (
+                np.where(self.asked, calibrated[:, :, 0], 0.0).max(axis=1),
+                np.where(self.asked, calibrated[:, :, 1], 0.0).max(axis=1),
+            )
+        support, refute = self._extremes[(b_yes, b_no)]
+        return support[rows], refute[rows]
 
-    def extremes(self, b_yes: float, b_no: float) -> tuple[Array, Array]:
-        weights = self.passages * np.exp(np.array([b_yes, b_no, 0.0]))
-        calibrated = weights / weights.sum(axis=2, keepdims=True)
-        support = np.where(self.asked, calibrated[:, :, 0], 0.0).max(axis=1)
-        refute = np.where(self.asked, calibrated[:, :, 1], 0.0).max(axis=1)
-        return support, refute
-
-
-def load(paths: list[Path]) -> Data:
-    return Data(
-        [
-            ClaimTrace.model_validate_json(line)
-            for p in paths
-            for line in p.read_text().splitlines()
-            if line.strip()
-        ]
-    )
+    def predict(self, rows: Labels, params: Params) -> Labels:
+        """factdesk.verdict's rule, vectorised (checked against it in `redecide`)."""
+        b_yes, b_no, b_ref, b_mix, b_nee, weight = params
+        support, refute = self.extremes(rows, b_yes, b_no)
+        scores = np.log(self.assessment[rows] + EPSILON) + np.array([0.0, b_ref, b_mix, b_nee])
+        scores[:, 0] += weight * support
+        scores[:, 1] += weight * refute
+        labels: Labels = scores.argmax(axis=1)
+        labels[self.silent[rows]] = LABEL_INDEX["not_enough_evidence"]
+        return labels
 
 
 def macro_f1(gold: Labels, predicted: Labels) -> float:
@@ -96,92 +103,161 @@ def macro_f1(gold: Labels, predicted: Labels) -> float:
     return float(np.mean(scores))
 
 
-def predict(data: Data, params: Params, extremes: tuple[Array, Array] | None = None) -> Labels:
-    b_yes, b_no, b_ref, b_mix, b_nee, weight = params
-    support, refute = extremes or data.extremes(b_yes, b_no)
-    scores = np.log(data.assessment + EPSILON) + np.array([0.0, b_ref, b_mix, b_nee])
-    scores[:, 0] += weight * support
-    scores[:, 1] += weight * refute
-    labels: Labels = scores.argmax(axis=1)
-    labels[data.silent] = LABEL_INDEX["not_enough_evidence"]
-    return labels
-
-
-def fit(data: Data) -> tuple[Params, float]:
+def fit(runs: list[Run], rows: list[Labels]) -> tuple[Params, float]:
+    """The settings with the best mean macro-F1 over the runs (on the given rows)."""
     best_score, best = -1.0, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    for b_yes, b_no in itertools.product(STANCE_BIASES, STANCE_BIASES):
-        extremes = data.extremes(b_yes, b_no)
-        for b_ref, b_mix, b_nee, weight in itertools.product(
-            VERDICT_BIASES, VERDICT_BIASES, VERDICT_BIASES, WEIGHTS
-        ):
-            params = (b_yes, b_no, b_ref, b_mix, b_nee, weight)
-            score = macro_f1(data.gold, predict(data, params, extremes))
-            if score > best_score + 1e-9:
-                best_score = score
-                best = (
-                    float(b_yes),
-                    float(b_no),
-                    float(b_ref),
-                    float(b_mix),
-                    float(b_nee),
-                    float(weight),
-                )
+    for b_yes, b_no, b_ref, b_mix, b_nee, weight in itertools.product(
+        STANCE_BIASES, STANCE_BIASES, VERDICT_BIASES, VERDICT_BIASES, VERDICT_BIASES, WEIGHTS
+    ):
+        if weight == 0.0 and (b_yes, b_no) != (0.0, 0.0):
+            continue  # stance offsets only matter through the passage weight
+        params = (b_yes, b_no, float(b_ref), float(b_mix), float(b_nee), weight)
+        score = float(
+            np.mean(
+                [
+                    macro_f1(run.gold[r], run.predict(r, params))
+                    for run, r in zip(runs, rows, strict=True)
+                ]
+            )
+        )
+        if score > best_score + 1e-9:
+            best_score, best = score, params
     return best, best_score
 
 
-def cross_validate(data: Data, folds: int) -> Labels:
-    order = list(range(len(data.gold)))
-    random.Random(13).shuffle(order)
-    out: Labels = np.zeros(len(data.gold), dtype=np.int64)
-    for fold in range(folds):
-        held = np.array([i for k, i in enumerate(order) if k % folds == fold])
-        train = np.array([i for k, i in enumerate(order) if k % folds != fold])
-        params, _ = fit(data.subset(train))
-        out[held] = predict(data.subset(held), params)
-    return out
+def folds_of(n: int, folds: int, seed: int = 13) -> list[int]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    fold = [0] * n
+    for position, index in enumerate(order):
+        fold[index] = position % folds
+    return fold
+
+
+def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[str, float]:
+    """A claim's verdict under `params`, by factdesk.verdict itself."""
+    b_yes, b_no, b_ref, b_mix, b_nee, weight = params
+    claim = Claim(id="C1", text=trace.claims[0] if trace.claims else "")
+    evidence = []
+    for key, item in enumerate(trace.evidence, start=1):
+        judgements = []
+        raw = item.raw.get("C1")
+        if raw is not None:
+            probs = {"Yes": raw.supports, "No": raw.refutes, "Unclear": raw.context}
+            scores = calibrate_stance(probs, (b_yes, b_no, 0.0))
+            judgements.append(
+                StanceJudgement(
+                    claim_id="C1",
+                    passage_id=item.passage,
+                    stance=label_for(scores, 0.55),
+                    scores=scores,
+                    raw=raw,
+                    relevance=item.relevance,
+                )
+            )
+        evidence.append(
+            Evidence(
+                key=key,
+                relevance=item.relevance,
+                judgements=judgements,
+                passage=Passage(id=item.passage, doc_id=item.passage, title="", text=""),
+            )
+        )
+    verdict = decide(
+        [claim],
+        evidence,
+        [a for a in trace.assessments if a.claim_id == "C1"],
+        log_bias=(0.0, b_ref, b_mix, b_nee),
+        passage_weight=weight,
+    )
+    return verdict.label, verdict.confidence
+
+
+def relabelled(
+    predictions: list[ev.Prediction], labels: dict[str, tuple[str, float]]
+) -> list[ev.Prediction]:
+    return [
+        p.model_copy(update={"label": labels[p.id][0], "confidence": labels[p.id][1]})
+        for p in predictions
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("traces", nargs="+", type=Path)
+    parser.add_argument(
+        "--run",
+        nargs=2,
+        action="append",
+        metavar=("CLAIMS", "PREDICTIONS"),
+        type=Path,
+        required=True,
+    )
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--name", default="calibration")
     args = parser.parse_args()
 
-    data = load(args.traces)
-    out_of_fold = cross_validate(data, args.folds)
-    params, in_sample = fit(data)
-    cv = macro_f1(data.gold, out_of_fold)
-    accuracy = float(np.mean(out_of_fold == data.gold))
-    b_yes, b_no, b_ref, b_mix, b_nee, weight = params
+    runs, claims, predictions = [], [], []
+    for claims_path, predictions_path in args.run:
+        by_id = {c.id: c for c in ev.load_claims(claims_path)}
+        traces = ev.read_models(predictions_path.with_suffix(".trace.jsonl"), ev.ClaimTrace)
+        runs.append(Run(claims_path.parent.name, traces))
+        claims.append([by_id[t.id] for t in traces])
+        predictions.append(ev.read_predictions(predictions_path))
+
+    fold_ids = [np.array(folds_of(len(run.gold), args.folds)) for run in runs]
+    out_of_fold = [np.zeros(len(run.gold), dtype=np.int64) for run in runs]
+    fold_params = []
+    for fold in range(args.folds):
+        train = [np.flatnonzero(f != fold) for f in fold_ids]
+        params, _ = fit(runs, train)
+        fold_params.append(params)
+        for run, f, out in zip(runs, fold_ids, out_of_fold, strict=True):
+            held = np.flatnonzero(f == fold)
+            out[held] = run.predict(held, params)
+    shipped, in_sample = fit(runs, [np.arange(len(run.gold)) for run in runs])
+    b_yes, b_no, b_ref, b_mix, b_nee, weight = shipped
     print(
-        f"{len(data.gold)} claims; macro-F1 out of fold {cv:.3f} (accuracy {accuracy:.3f}); "
-        f"in sample {in_sample:.3f}"
+        f"fitted on {sum(len(r.gold) for r in runs)} claims: mean macro-F1 in sample "
+        f"{in_sample:.3f}"
     )
     print(
         f"FACTDESK_PIPELINE__STANCE_LOG_BIAS='[{b_yes}, {b_no}, 0.0]' "
         f"FACTDESK_PIPELINE__VERDICT_LOG_BIAS='[0.0, {b_ref}, {b_mix}, {b_nee}]' "
         f"FACTDESK_PIPELINE__VERDICT_PASSAGE_WEIGHT={weight}"
     )
-    save(
-        args.name,
-        {
-            "traces": [str(p) for p in args.traces],
-            "claims": len(data.gold),
-            "folds": args.folds,
-            "macro_f1_out_of_fold": round(cv, 4),
-            "accuracy_out_of_fold": round(accuracy, 4),
-            "macro_f1_in_sample": round(in_sample, 4),
-            "out_of_fold_predicted": dict(
-                zip(VERDICT_LABELS, np.bincount(out_of_fold, minlength=4).tolist(), strict=True)
-            ),
-            "fitted": {
-                "stance_log_bias": [b_yes, b_no, 0.0],
-                "verdict_log_bias": [0.0, b_ref, b_mix, b_nee],
-                "verdict_passage_weight": weight,
+
+    for run, run_claims, run_predictions, out, f in zip(
+        runs, claims, predictions, out_of_fold, fold_ids, strict=True
+    ):
+        fitted = {t.id: redecide(t, shipped) for t in run.traces}
+        vectorised = run.predict(np.arange(len(run.gold)), shipped)
+        assert [LABEL_INDEX[fitted[t.id][0]] for t in run.traces] == vectorised.tolist()
+        held_out = {t.id: redecide(t, fold_params[f[i]]) for i, t in enumerate(run.traces)}
+        assert [LABEL_INDEX[held_out[t.id][0]] for t in run.traces] == out.tolist()
+        report = {
+            "as_run": ev.score(run_claims, run_predictions),
+            "out_of_fold": ev.score(run_claims, relabelled(run_predictions, held_out)),
+            "fitted_in_sample": ev.score(run_claims, relabelled(run_predictions, fitted)),
+        }
+        for name, metrics in report.items():
+            print(
+                f"{run.name:14} {name:17} macro-F1 {metrics.macro_f1:.3f}  accuracy "
+                f"{metrics.accuracy:.3f}  recall@5 {metrics.recall_at_5}  "
+                f"median {metrics.median_seconds:.1f} s"
+            )
+        save(
+            f"calibration-{run.name}",
+            {
+                "claims": len(run.gold),
+                "folds": args.folds,
+                "shipped_settings": {
+                    "stance_log_bias": [b_yes, b_no, 0.0],
+                    "verdict_log_bias": [0.0, b_ref, b_mix, b_nee],
+                    "verdict_passage_weight": weight,
+                },
+                "fold_settings": [list(p) for p in fold_params],
+                **{name: metrics.model_dump() for name, metrics in report.items()},
             },
-        },
-    )
+        )
 
 
 if __name__ == "__main__":
