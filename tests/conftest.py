@@ -82,6 +82,19 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 @pytest.fixture
+def cli_env(tmp_path: Path, settings: Settings) -> dict[str, str]:
+    """Environment for running the `factdesk` command with the scripted model."""
+    values = {k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")}
+    values.update(
+        FACTDESK_HOME=str(tmp_path / "home"),
+        FACTDESK_LLM__BACKEND="scripted",
+        FACTDESK_EMBEDDER__BACKEND="hashing",
+        FACTDESK_MODELS__DIR=str(tmp_path / "no-models"),
+    )
+    return values
+
+
+@pytest.fixture
 def index(settings: Settings) -> Iterator[LocalIndex]:
     idx = LocalIndex(settings.index_path, HashingEmbedder())
     idx.add(CORPUS)

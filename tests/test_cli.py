@@ -1,7 +1,6 @@
 """The command line as a user meets it: exit codes, one-line errors, no tracebacks."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,15 +12,8 @@ QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
 
 
 @pytest.fixture
-def env(tmp_path, settings):
-    values = {k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")}
-    values.update(
-        FACTDESK_HOME=str(tmp_path / "home"),
-        FACTDESK_LLM__BACKEND="scripted",
-        FACTDESK_EMBEDDER__BACKEND="hashing",
-        FACTDESK_MODELS__DIR=str(tmp_path / "no-models"),
-    )
-    return values
+def env(cli_env):
+    return cli_env
 
 
 def factdesk(env, *args, stdin=None):

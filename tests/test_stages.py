@@ -134,16 +134,16 @@ def test_evidence_drops_near_duplicates(index):
     assert len(chosen.evidence) == 1
 
 
-def test_stance_does_not_ask_about_off_topic_passages(llm):
+def _on_and_off_topic():
     claims = [Claim(id="C1", text="The Eiffel Tower was built for the 1889 World's Fair.")]
-    on = Evidence(
-        key=1,
-        passage=_passage(
-            "a#0", "a", "The Eiffel Tower was built for the 1889 World's Fair in Paris."
-        ),
-        relevance=0.8,
-    )
+    text = "The Eiffel Tower was built for the 1889 World's Fair in Paris."
+    on = Evidence(key=1, passage=_passage("a#0", "a", text), relevance=0.8)
     off = Evidence(key=2, passage=_passage("b#0", "b", "Plants use sunlight."), relevance=0.1)
+    return claims, on, off
+
+
+def test_stance_does_not_ask_about_off_topic_passages(llm):
+    claims, on, off = _on_and_off_topic()
     judged = judge(llm, claims, [on, off], threshold=0.55, min_relevance=0.3)
     assert llm.kinds() == ["stance"]
     assert judged[0].stance() == "supports"
@@ -248,15 +248,7 @@ def test_sections_group_by_stance_then_kind_of_source():
 def test_assess_reads_on_topic_passages_together_and_skips_silence(llm):
     from factdesk.stance import assess
 
-    claims = [Claim(id="C1", text="The Eiffel Tower was built for the 1889 World's Fair.")]
-    on = Evidence(
-        key=1,
-        passage=_passage(
-            "a#0", "a", "The Eiffel Tower was built for the 1889 World's Fair in Paris."
-        ),
-        relevance=0.8,
-    )
-    off = Evidence(key=2, passage=_passage("b#0", "b", "Plants use sunlight."), relevance=0.1)
+    claims, on, off = _on_and_off_topic()
     [result] = assess(llm, claims, [on, off], min_relevance=0.3)
     assert (result.passages, result.true) == (1, 0.8)
     passages = llm.calls[-1].variables["passages"]

@@ -1,6 +1,5 @@
 """`factdesk serve` as a user starts it: a real server process over the CLI's store."""
 
-import os
 import socket
 import subprocess
 import sys
@@ -8,17 +7,6 @@ import time
 
 import httpx
 from tests.conftest import CORPUS
-
-
-def _env(tmp_path):
-    values = {k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")}
-    values.update(
-        FACTDESK_HOME=str(tmp_path / "home"),
-        FACTDESK_LLM__BACKEND="scripted",
-        FACTDESK_EMBEDDER__BACKEND="hashing",
-        FACTDESK_MODELS__DIR=str(tmp_path / "no-models"),
-    )
-    return values
 
 
 def _factdesk(env, *args, **kwargs):
@@ -32,15 +20,15 @@ def _factdesk(env, *args, **kwargs):
     )
 
 
-def test_serve_rejects_bad_options_in_one_sentence(tmp_path):
-    result = _factdesk(_env(tmp_path), "serve", "--workers", "0")
+def test_serve_rejects_bad_options_in_one_sentence(cli_env):
+    result = _factdesk(cli_env, "serve", "--workers", "0")
     assert result.returncode == 2
     assert "Setting server.workers is invalid" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_serve_publishes_checks_made_with_the_cli(tmp_path):
-    env = _env(tmp_path)
+def test_serve_publishes_checks_made_with_the_cli(tmp_path, cli_env):
+    env = cli_env
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("\n".join(d.model_dump_json(include={"id", "title", "text"}) for d in CORPUS))
     assert _factdesk(env, "ingest", str(corpus)).returncode == 0
