@@ -81,6 +81,14 @@ def test_score_computes_f1_confusion_and_recall():
     assert metrics.recall_at_5 == round((1.0 + 0.5) / 2, 4)
 
 
+def test_recall_counts_each_passage_once_among_the_first_five():
+    # Chunks of one corpus passage share its id: a repeat must not push p3 out of the top 5.
+    repeats = ["p9", "p9", "p8", "p8", "p7", "p3"]
+    metrics = ev.score(_claims()[2:], [_prediction("c3", "refuted", repeats)])
+    assert metrics.recall_at_5 == 0.5
+    assert ev.distinct(repeats) == ["p9", "p8", "p7", "p3"]
+
+
 def test_run_resumes_and_skips_done_claims(tmp_path, settings):
     out = tmp_path / "preds.jsonl"
     out.write_text(_prediction("c1", "supported").model_dump_json() + "\n" + '{"id": "c2", "la')

@@ -134,6 +134,12 @@ def corpus_id(passage_id: str) -> str:
     return passage_id.split("#", 1)[0]
 
 
+def distinct(ids: Sequence[str]) -> list[str]:
+    """Ids in first-seen order, each once: two chunks of one corpus passage share its id,
+    and a repeat must not take a place among the first five."""
+    return list(dict.fromkeys(ids))
+
+
 def drop_partial_line(path: Path) -> None:
     """Cut a last line left unfinished by an interruption, so appends start cleanly."""
     if not path.is_file():
@@ -182,7 +188,7 @@ def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, Cla
         id=claim.id,
         label=found.verdict.label,
         confidence=found.verdict.confidence,
-        passages=[corpus_id(e.passage.id) for e in found.evidence],
+        passages=distinct([corpus_id(e.passage.id) for e in found.evidence]),
         seconds=round(time.perf_counter() - started, 3),
     )
     trace = ClaimTrace(
@@ -279,7 +285,7 @@ def score(claims: Sequence[BenchmarkClaim], predictions: Sequence[Prediction]) -
         fn = sum(confusion[label].values()) - tp
         per_label[label] = round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0
     recalls = [
-        len(set(p.passages[:5]) & set(c.gold_ids())) / len(c.gold_ids())
+        len(set(distinct(p.passages)[:5]) & set(c.gold_ids())) / len(c.gold_ids())
         for c, p in pairs
         if c.gold_ids() and p.passages
     ]
