@@ -38,10 +38,12 @@ LABEL_INDEX = {label: i for i, label in enumerate(VERDICT_LABELS)}
 STANCE_BIASES = (-2.0, -1.0, 0.0, 1.0, 2.0)
 VERDICT_BIASES = tuple(np.arange(-3.0, 3.01, 0.5))
 WEIGHTS = (0.0, 1.0, 2.0, 4.0)
+GATES = (0.0, 0.45, 0.5, 0.55, 0.6)  # 0.0: the judge's own on-topic rule only
+NEUTRAL_PULL = 1e-7  # per unit of offset: breaks ties, never outweighs one claim
 
 Array = npt.NDArray[np.float64]
 Labels = npt.NDArray[np.int64]
-Params = tuple[float, float, float, float, float, float]
+Params = tuple[float, float, float, float, float, float, float]
 
 
 class Run:
@@ -57,6 +59,9 @@ class Run:
         self.assessment = np.zeros((len(traces), 4))
         self.assessment[:, 3] = 1.0
         self.silent = np.ones(len(traces), dtype=bool)
+        self.closest = np.array(
+            [max((e.relevance for e in t.evidence), default=0.0) for t in traces]
+        )
         for i, trace in enumerate(traces):
             for j, item in enumerate(trace.evidence):
                 raw = item.raw.get("C1")
@@ -81,48 +86,76 @@ class Run:
         support, refute = self._extremes[(b_yes, b_no)]
         return support[rows], refute[rows]
 
-    def predict(self, rows: Labels, params: Params) -> Labels:
-        """factdesk.verdict's rule, vectorised (checked against it in `redecide`)."""
-        b_yes, b_no, b_ref, b_mix, b_nee, weight = params
+    def base_scores(self, rows: Labels, b_yes: float, b_no: float, weight: float) -> Array:
+        """Log assessment plus weighted passage extremes, before per-verdict offsets."""
         support, refute = self.extremes(rows, b_yes, b_no)
-        scores = np.log(self.assessment[rows] + EPSILON) + np.array([0.0, b_ref, b_mix, b_nee])
+        scores: Array = np.log(self.assessment[rows] + EPSILON)
         scores[:, 0] += weight * support
         scores[:, 1] += weight * refute
+        return scores
+
+    def forced_silent(self, rows: Labels, gate: float) -> npt.NDArray[np.bool_]:
+        forced: npt.NDArray[np.bool_] = self.silent[rows] | (self.closest[rows] < gate)
+        return forced
+
+    def predict(self, rows: Labels, params: Params) -> Labels:
+        """factdesk.verdict's rule, vectorised (checked against it in `redecide`)."""
+        b_yes, b_no, b_ref, b_mix, b_nee, weight, gate = params
+        scores = self.base_scores(rows, b_yes, b_no, weight) + np.array([0.0, b_ref, b_mix, b_nee])
         labels: Labels = scores.argmax(axis=1)
-        labels[self.silent[rows]] = LABEL_INDEX["not_enough_evidence"]
+        labels[self.forced_silent(rows, gate)] = LABEL_INDEX["not_enough_evidence"]
         return labels
 
 
 def macro_f1(gold: Labels, predicted: Labels) -> float:
+    return float(macro_f1_many(gold, predicted[None, :])[0])
+
+
+def macro_f1_many(gold: Labels, predicted: Labels) -> Array:
+    """Macro-F1 of each row of `predicted` (settings x claims) against `gold`."""
     scores = []
     for label in range(len(VERDICT_LABELS)):
-        tp = np.sum((gold == label) & (predicted == label))
-        fp = np.sum((gold != label) & (predicted == label))
-        fn = np.sum((gold == label) & (predicted != label))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores))
+        hit, truth = predicted == label, gold[None, :] == label
+        tp = np.sum(hit & truth, axis=1)
+        wrong = np.sum(hit != truth, axis=1)  # false positives plus false negatives
+        scores.append(np.where(tp > 0, 2 * tp / np.maximum(2 * tp + wrong, 1), 0.0))
+    result: Array = np.mean(scores, axis=0)
+    return result
 
 
 def fit(runs: list[Run], rows: list[Labels]) -> tuple[Params, float]:
-    """The settings with the best mean macro-F1 over the runs (on the given rows)."""
-    best_score, best = -1.0, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    for b_yes, b_no, b_ref, b_mix, b_nee, weight in itertools.product(
-        STANCE_BIASES, STANCE_BIASES, VERDICT_BIASES, VERDICT_BIASES, VERDICT_BIASES, WEIGHTS
+    """The settings with the best mean macro-F1 over the runs (on the given rows).
+
+    For each stance offset, weight and gate, every combination of the three verdict
+    offsets is scored at once.
+    """
+    offsets = np.array(list(itertools.product(VERDICT_BIASES, repeat=3)))
+    full = np.concatenate([np.zeros((len(offsets), 1)), offsets], axis=1)
+    best_score, best = -1.0, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    for b_yes, b_no, weight, gate in itertools.product(
+        STANCE_BIASES, STANCE_BIASES, WEIGHTS, GATES
     ):
         if weight == 0.0 and (b_yes, b_no) != (0.0, 0.0):
             continue  # stance offsets only matter through the passage weight
-        params = (b_yes, b_no, float(b_ref), float(b_mix), float(b_nee), weight)
-        score = float(
-            np.mean(
-                [
-                    macro_f1(run.gold[r], run.predict(r, params))
-                    for run, r in zip(runs, rows, strict=True)
-                ]
-            )
+        per_run = []
+        for run, r in zip(runs, rows, strict=True):
+            scores = run.base_scores(r, b_yes, b_no, weight)[None, :, :] + full[:, None, :]
+            labels: Labels = scores.argmax(axis=2)
+            labels[:, run.forced_silent(r, gate)] = LABEL_INDEX["not_enough_evidence"]
+            per_run.append(macro_f1_many(run.gold[r], labels))
+        distance = np.abs(offsets).sum(axis=1) + abs(b_yes) + abs(b_no) + weight + gate
+        mean = np.mean(per_run, axis=0)
+        pulled = mean - NEUTRAL_PULL * distance
+        i = int(pulled.argmax())
+        if pulled[i] > best_score:
+            best_score = float(pulled[i])
+            b_ref, b_mix, b_nee = (float(x) for x in offsets[i])
+            best = (b_yes, b_no, b_ref, b_mix, b_nee, weight, gate)
+    return best, float(
+        np.mean(
+            [macro_f1(run.gold[r], run.predict(r, best)) for run, r in zip(runs, rows, strict=True)]
         )
-        if score > best_score + 1e-9:
-            best_score, best = score, params
-    return best, best_score
+    )
 
 
 def folds_of(n: int, folds: int, seed: int = 13) -> list[int]:
@@ -136,7 +169,7 @@ def folds_of(n: int, folds: int, seed: int = 13) -> list[int]:
 
 def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[str, float]:
     """A claim's verdict under `params`, by factdesk.verdict itself."""
-    b_yes, b_no, b_ref, b_mix, b_nee, weight = params
+    b_yes, b_no, b_ref, b_mix, b_nee, weight, gate = params
     claim = Claim(id="C1", text=trace.claims[0] if trace.claims else "")
     evidence = []
     for key, item in enumerate(trace.evidence, start=1):
@@ -169,6 +202,7 @@ def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[str, float]:
         [a for a in trace.assessments if a.claim_id == "C1"],
         log_bias=(0.0, b_ref, b_mix, b_nee),
         passage_weight=weight,
+        min_top_relevance=gate,
     )
     return verdict.label, verdict.confidence
 
@@ -214,7 +248,7 @@ def main() -> None:
             held = np.flatnonzero(f == fold)
             out[held] = run.predict(held, params)
     shipped, in_sample = fit(runs, [np.arange(len(run.gold)) for run in runs])
-    b_yes, b_no, b_ref, b_mix, b_nee, weight = shipped
+    b_yes, b_no, b_ref, b_mix, b_nee, weight, gate = shipped
     print(
         f"fitted on {sum(len(r.gold) for r in runs)} claims: mean macro-F1 in sample "
         f"{in_sample:.3f}"
@@ -222,7 +256,8 @@ def main() -> None:
     print(
         f"FACTDESK_PIPELINE__STANCE_LOG_BIAS='[{b_yes}, {b_no}, 0.0]' "
         f"FACTDESK_PIPELINE__VERDICT_LOG_BIAS='[0.0, {b_ref}, {b_mix}, {b_nee}]' "
-        f"FACTDESK_PIPELINE__VERDICT_PASSAGE_WEIGHT={weight}"
+        f"FACTDESK_PIPELINE__VERDICT_PASSAGE_WEIGHT={weight} "
+        f"FACTDESK_PIPELINE__VERDICT_MIN_TOP_RELEVANCE={gate}"
     )
 
     for run, run_claims, run_predictions, out, f in zip(
@@ -253,6 +288,7 @@ def main() -> None:
                     "stance_log_bias": [b_yes, b_no, 0.0],
                     "verdict_log_bias": [0.0, b_ref, b_mix, b_nee],
                     "verdict_passage_weight": weight,
+                    "verdict_min_top_relevance": gate,
                 },
                 "fold_settings": [list(p) for p in fold_params],
                 **{name: metrics.model_dump() for name, metrics in report.items()},

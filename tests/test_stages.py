@@ -194,6 +194,18 @@ def test_silence_is_not_enough_evidence_never_refuted():
     assert decide(CLAIM, [], [], **NEUTRAL).label == "not_enough_evidence"
 
 
+def test_loosely_related_evidence_can_be_held_to_be_silence():
+    evidence = [_judged(1, 0.1, 0.8)]
+    refuting = _assessment(0.05, 0.9, 0.03, 0.02)
+    assert decide(CLAIM, evidence, refuting, **NEUTRAL).label == "refuted"
+    closest = evidence[0].relevance
+    strict = decide(CLAIM, evidence, refuting, **NEUTRAL, min_top_relevance=closest + 0.01)
+    assert strict.label == "not_enough_evidence"
+    assert decide(CLAIM, evidence, refuting, **NEUTRAL, min_top_relevance=closest).label == (
+        "refuted"
+    )
+
+
 def test_the_assessment_decides_and_offsets_correct_its_lean():
     evidence = [_judged(1, 0.6, 0.3)]
     assert decide(CLAIM, evidence, _assessment(0.5, 0.3, 0.1, 0.1), **NEUTRAL).label == "supported"

@@ -182,6 +182,7 @@ def research(desk: Desk, question: str, run: _Run) -> Research:
             assessments,
             log_bias=cfg.verdict_log_bias,
             passage_weight=cfg.verdict_passage_weight,
+            min_top_relevance=cfg.verdict_min_top_relevance,
             language=understanding.language,
         )
         run.note = f"{verdict.label} ({verdict.confidence:.2f})"

@@ -83,6 +83,8 @@ class PipelineSettings(BaseModel):
     # weight of the strongest single-passage support/refutation: fitted by bench/calibrate.py.
     verdict_log_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     verdict_passage_weight: float = 0.0
+    # A verdict other than not_enough_evidence needs a passage at least this relevant.
+    verdict_min_top_relevance: float = 0.0
     write_min_relevance: float = 0.45  # context passages below this only fill up sections
     sections_min: int = 3
     sections_max: int = 5

@@ -5,7 +5,9 @@ probability for each verdict; the strongest single-passage support and refutatio
 to "supported" and "refuted"; per-verdict offsets, fitted on labelled dev claims
 (bench/calibrate.py), correct the model's lean. The rule that matters most is applied
 before any of that: with no on-topic passage the verdict is not_enough_evidence,
-never refuted, because silence in the sources is not evidence.
+never refuted, because silence in the sources is not evidence. "On-topic" can be made
+stricter for the verdict (`min_top_relevance`): when even the closest passage is only
+loosely related, the model's opinion of it is not evidence either.
 """
 
 from __future__ import annotations
@@ -59,9 +61,11 @@ def claim_verdict(
     assessment: ClaimAssessment,
     log_bias: Sequence[float],
     passage_weight: float,
+    min_top_relevance: float = 0.0,
 ) -> ClaimVerdict:
     support, refute = passage_extremes(claim, evidence)
-    if assessment.passages == 0:
+    closest = max((e.relevance for e in evidence), default=0.0)
+    if assessment.passages == 0 or closest < min_top_relevance:
         return ClaimVerdict(
             claim_id=claim.id, label="not_enough_evidence", confidence=1.0, assessment=assessment
         )
@@ -97,6 +101,7 @@ def decide(
     *,
     log_bias: Sequence[float],
     passage_weight: float,
+    min_top_relevance: float = 0.0,
     language: str = "en",
 ) -> Verdict:
     by_claim = {a.claim_id: a for a in assessments}
@@ -107,6 +112,7 @@ def decide(
             by_claim.get(c.id, ClaimAssessment(claim_id=c.id)),
             log_bias,
             passage_weight,
+            min_top_relevance,
         )
         for c in claims
     ]
