@@ -27,7 +27,14 @@ import numpy as np
 import numpy.typing as npt
 
 from factdesk import evaluate as ev
-from factdesk.models import VERDICT_LABELS, Claim, Evidence, Passage, StanceJudgement
+from factdesk.models import (
+    VERDICT_LABELS,
+    Claim,
+    Evidence,
+    Passage,
+    StanceJudgement,
+    VerdictLabel,
+)
 from factdesk.stance import calibrate as calibrate_stance
 from factdesk.stance import label_for
 from factdesk.verdict import EPSILON, decide
@@ -167,7 +174,7 @@ def folds_of(n: int, folds: int, seed: int = 13) -> list[int]:
     return fold
 
 
-def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[str, float]:
+def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[VerdictLabel, float]:
     """A claim's verdict under `params`, by factdesk.verdict itself."""
     b_yes, b_no, b_ref, b_mix, b_nee, weight, gate = params
     claim = Claim(id="C1", text=trace.claims[0] if trace.claims else "")
@@ -208,7 +215,7 @@ def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[str, float]:
 
 
 def relabelled(
-    predictions: list[ev.Prediction], labels: dict[str, tuple[str, float]]
+    predictions: list[ev.Prediction], labels: dict[str, tuple[VerdictLabel, float]]
 ) -> list[ev.Prediction]:
     return [
         p.model_copy(update={"label": labels[p.id][0], "confidence": labels[p.id][1]})

@@ -3,11 +3,13 @@
     python bench/faithfulness.py --corpus C --claims Q [--limit 30] [--name NAME]
 
 Writes full reports for the first claims of a benchmark (search over the benchmark's
-own corpus), then checks every cited sentence against the passages of the sources it
-cites, with two judges that differ from the ground stage's: (1) lexical entailment
-by unigram and bigram recall, numbers required, and (2) the model asked a differently
-worded True/False question with the statement first. Prints and saves the share of
-cited sentences each judge finds supported.
+own corpus; reports are stored in FACTDESK_HOME/faithfulness.sqlite3), then checks
+every cited sentence against the passages of the sources it cites, with two judges
+that differ from the ground stage's: (1) lexical entailment by unigram and bigram
+recall, numbers required, and (2) the model asked a differently worded True/False
+question with the statement first. Each claim's judged sentences are appended to
+bench/results/NAME.sentences.jsonl, so an interrupted run continues where it stopped.
+Prints and saves the share of cited sentences each judge finds supported.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ import statistics
 import time
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from factdesk import citations
 from factdesk.desk import Desk
 from factdesk.evaluate import corpus_index, load_claims
+from factdesk.index import LocalIndex
 from factdesk.llm_types import ChatMessage, LLMRequest
 from factdesk.models import Report
 from factdesk.pipeline import run_check
@@ -30,8 +35,10 @@ from factdesk.protocols import EMBEDDERS, LLM, LLM_BACKENDS, SearchContext
 from factdesk.settings import Settings
 from factdesk.store import SQLiteStore
 
-from common import save
+from common import RESULTS, save
 
+LEXICAL_PASS = 0.6
+MODEL_PASS = 0.5
 WORD = re.compile(r"[a-z0-9]+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 FILLER = {
@@ -106,6 +113,24 @@ def model_entailment(llm: LLM, sentence: str, passage: str) -> float:
     return llm.classify(request, ("True", "False"))["True"]
 
 
+class JudgedSentence(BaseModel):
+    claim: str
+    report: str
+    sentence: str
+    sources: list[int]
+    lexical: float
+    model: float
+
+
+class ClaimRecord(BaseModel):
+    """One report's outcome, one line of the resumable sentences file."""
+
+    claim: str
+    seconds: float
+    grounding: dict[str, int]
+    sentences: list[JudgedSentence]
+
+
 def cited_sentences(report: Report) -> list[tuple[str, list[int]]]:
     texts = [
         report.executive_summary,
@@ -135,44 +160,85 @@ def main() -> None:
         store=SQLiteStore(settings.home / "faithfulness.sqlite3"),
     )
 
-    lexical: list[bool] = []
-    model: list[bool] = []
-    grounding = {"sentences": 0, "verified": 0, "recited": 0, "removed": 0}
-    seconds: list[float] = []
-    for claim in load_claims(args.claims)[: args.limit]:
-        started = time.perf_counter()
-        report = run_check(desk, claim.claim).report
-        seconds.append(time.perf_counter() - started)
-        assert report is not None
-        for key in grounding:
-            grounding[key] += getattr(report.grounding, key)
-        sources = {s.n: s for s in report.sources}
-        texts = {
-            pid: p.text
-            for pid, p in index.get([pid for s in report.sources for pid in s.passage_ids]).items()
-        }
-        for sentence, numbers in cited_sentences(report):
-            passages = [texts[pid] for n in numbers for pid in sources[n].passage_ids]
-            lexical.append(max(lexical_entailment(sentence, p) for p in passages) >= 0.6)
-            model.append(max(model_entailment(llm, sentence, p) for p in passages) >= 0.5)
-        print(f"{claim.id}: {len(lexical)} cited sentences so far, {seconds[-1]:.0f} s", flush=True)
+    log = RESULTS / f"{args.name}.sentences.jsonl"
+    records = (
+        [ClaimRecord.model_validate_json(line) for line in log.read_text().splitlines() if line]
+        if log.is_file()
+        else []
+    )
+    done = {r.claim for r in records}
+    with log.open("a", encoding="utf-8") as handle:
+        for claim in load_claims(args.claims)[: args.limit]:
+            if claim.id not in done:
+                record = judge_report(desk, index, llm, claim.id, claim.claim)
+                handle.write(record.model_dump_json() + "\n")
+                handle.flush()
+                records.append(record)
+                print(
+                    f"{claim.id}: {len(record.sentences)} cited sentences, {record.seconds:.0f} s",
+                    flush=True,
+                )
+    summarise(args, records, llm.name)
+
+
+def judge_report(desk: Desk, index: LocalIndex, llm: LLM, claim_id: str, text: str) -> ClaimRecord:
+    started = time.perf_counter()
+    report = run_check(desk, text).report
+    seconds = time.perf_counter() - started
+    assert report is not None
+    sources = {s.n: s for s in report.sources}
+    texts = {
+        pid: p.text
+        for pid, p in index.get([pid for s in report.sources for pid in s.passage_ids]).items()
+    }
+    judged = []
+    for sentence, numbers in cited_sentences(report):
+        passages = [texts[pid] for n in numbers for pid in sources[n].passage_ids]
+        judged.append(
+            JudgedSentence(
+                claim=claim_id,
+                report=report.id,
+                sentence=sentence,
+                sources=numbers,
+                lexical=round(max(lexical_entailment(sentence, p) for p in passages), 3),
+                model=round(max(model_entailment(llm, sentence, p) for p in passages), 3),
+            )
+        )
+    counts = report.grounding
+    return ClaimRecord(
+        claim=claim_id,
+        seconds=round(seconds, 1),
+        grounding={k: getattr(counts, k) for k in ("sentences", "verified", "recited", "removed")},
+        sentences=judged,
+    )
+
+
+def summarise(args: argparse.Namespace, records: list[ClaimRecord], model_name: str) -> None:
+    sentences = [s for r in records for s in r.sentences]
+    lexical = [s.lexical >= LEXICAL_PASS for s in sentences]
+    model = [s.model >= MODEL_PASS for s in sentences]
     either = [a or b for a, b in zip(lexical, model, strict=True)]
     both = [a and b for a, b in zip(lexical, model, strict=True)]
     shares = {
-        name: round(sum(v) / len(v), 4)
+        name: round(sum(v) / len(v), 4) if v else None
         for name, v in (("lexical", lexical), ("model", model), ("either", either), ("both", both))
     }
-    print(f"{len(lexical)} cited sentences in {args.limit} reports; supported by: {shares}")
+    grounding = {
+        key: sum(r.grounding[key] for r in records)
+        for key in ("sentences", "verified", "recited", "removed")
+    }
+    print(f"{len(sentences)} cited sentences in {len(records)} reports; supported by: {shares}")
     save(
         args.name,
         {
             "claims_file": str(args.claims),
-            "reports": args.limit,
-            "cited_sentences": len(lexical),
+            "reports": len(records),
+            "cited_sentences": len(sentences),
+            "thresholds": {"lexical": LEXICAL_PASS, "model": MODEL_PASS},
             "supported_share": shares,
             "ground_stage_counts": grounding,
-            "seconds_per_report": round(statistics.median(seconds), 1),
-            "model": llm.name,
+            "seconds_per_report": round(statistics.median(r.seconds for r in records), 1),
+            "model": model_name,
         },
     )
 
