@@ -81,8 +81,9 @@ class PipelineSettings(BaseModel):
     stance_log_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Yes, No, Unclear
     # Per-verdict log offsets (supported, refuted, conflicting, not_enough_evidence) and the
     # weight of the strongest single-passage support/refutation: fitted by bench/calibrate.py.
-    verdict_log_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    verdict_passage_weight: float = 0.0
+    # Fitted jointly on AVeriTeC and CLIMATE-FEVER dev claims: bench/results/calibration-*.json.
+    verdict_log_bias: tuple[float, float, float, float] = (0.0, -0.5, 2.5, 2.0)
+    verdict_passage_weight: float = 2.0
     # A verdict other than not_enough_evidence needs a passage at least this relevant.
     verdict_min_top_relevance: float = 0.0
     write_min_relevance: float = 0.45  # context passages below this only fill up sections
