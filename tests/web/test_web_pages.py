@@ -26,7 +26,7 @@ def test_report_page_has_the_full_anatomy(client):
         "Checked on ",
         report["disclaimer"],
         "Verdict: Supported",
-        "confidence 8",
+        f"confidence {report['verdict']['confidence'] * 100:.0f}%",
         "<h2>Executive summary</h2>",
         "<h2>1. ",
         "<h2>Bottom line</h2>",
