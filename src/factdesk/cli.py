@@ -110,7 +110,7 @@ def _fill_empty_index(desk: Desk) -> None:
         return
     err.print(
         "The local index is empty: loading the bundled Wikipedia sample "
-        "(10,033 articles; a minute or two, once)."
+        "(10,033 articles; about three minutes, once)."
     )
     with err.status("ingesting the sample…"):
         result = ingest_sample(local, models_dir)
