@@ -8,7 +8,8 @@ every cited sentence against the passages of the sources it cites, with two judg
 that differ from the ground stage's: (1) lexical entailment by unigram and bigram
 recall, numbers required, and (2) the model asked a differently worded True/False
 question with the statement first. Each claim's judged sentences are appended to
-bench/results/NAME.sentences.jsonl, so an interrupted run continues where it stopped.
+FACTDESK_HOME/NAME.sentences.jsonl (they quote the benchmark's passages, so they stay out
+of the repository), and an interrupted run continues where it stopped.
 Prints and saves the share of cited sentences each judge finds supported.
 """
 
@@ -35,7 +36,7 @@ from factdesk.protocols import EMBEDDERS, LLM, LLM_BACKENDS, SearchContext
 from factdesk.settings import Settings
 from factdesk.store import SQLiteStore
 
-from common import RESULTS, save
+from common import save
 
 LEXICAL_PASS = 0.6
 MODEL_PASS = 0.5
@@ -160,7 +161,7 @@ def main() -> None:
         store=SQLiteStore(settings.home / "faithfulness.sqlite3"),
     )
 
-    log = RESULTS / f"{args.name}.sentences.jsonl"
+    log = settings.home / f"{args.name}.sentences.jsonl"
     records = (
         [ClaimRecord.model_validate_json(line) for line in log.read_text().splitlines() if line]
         if log.is_file()
