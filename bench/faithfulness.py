@@ -40,6 +40,7 @@ from common import save
 
 LEXICAL_PASS = 0.6
 MODEL_PASS = 0.5
+GROUNDING_COUNTS = ("sentences", "verified", "recited", "removed")
 WORD = re.compile(r"[a-z0-9]+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 FILLER = {
@@ -205,11 +206,10 @@ def judge_report(desk: Desk, index: LocalIndex, llm: LLM, claim_id: str, text: s
                 model=round(max(model_entailment(llm, sentence, p) for p in passages), 3),
             )
         )
-    counts = report.grounding
     return ClaimRecord(
         claim=claim_id,
         seconds=round(seconds, 1),
-        grounding={k: getattr(counts, k) for k in ("sentences", "verified", "recited", "removed")},
+        grounding={key: getattr(report.grounding, key) for key in GROUNDING_COUNTS},
         sentences=judged,
     )
 
@@ -224,10 +224,7 @@ def summarise(args: argparse.Namespace, records: list[ClaimRecord], model_name: 
         name: round(sum(v) / len(v), 4) if v else None
         for name, v in (("lexical", lexical), ("model", model), ("either", either), ("both", both))
     }
-    grounding = {
-        key: sum(r.grounding[key] for r in records)
-        for key in ("sentences", "verified", "recited", "removed")
-    }
+    grounding = {key: sum(r.grounding[key] for r in records) for key in GROUNDING_COUNTS}
     print(f"{len(sentences)} cited sentences in {len(records)} reports; supported by: {shares}")
     save(
         args.name,

@@ -80,8 +80,8 @@ class PipelineSettings(BaseModel):
     stance_threshold: float = 0.55
     stance_log_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Yes, No, Unclear
     # Per-verdict log offsets (supported, refuted, conflicting, not_enough_evidence) and the
-    # weight of the strongest single-passage support/refutation: fitted by bench/calibrate.py.
-    # Fitted jointly on AVeriTeC and CLIMATE-FEVER dev claims: bench/results/calibration-*.json.
+    # weight of the strongest single-passage support/refutation: fitted by bench/calibrate.py
+    # jointly on AVeriTeC and CLIMATE-FEVER dev claims (bench/results/calibration-*.json).
     verdict_log_bias: tuple[float, float, float, float] = (0.0, -0.5, 2.5, 2.0)
     verdict_passage_weight: float = 2.0
     # A verdict other than not_enough_evidence needs a passage at least this relevant.
