@@ -156,3 +156,16 @@ def test_eval_cli_end_to_end_with_scripted_model(tmp_path):
     assert len(traces) == 3 and json.loads(traces[0])["gold"] == "supported"
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and len(out.read_text().splitlines()) == 3
+
+    held_out = tmp_path / "held-out.jsonl"
+    sliced = [*command[:-3], str(held_out), "--results", str(tmp_path / "h"), "--start", "2"]
+    result = subprocess.run(sliced, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["id"] for line in held_out.read_text().splitlines()] == ["c3"]
+    saved = json.loads((tmp_path / "h" / "eval-bench-pipeline.json").read_text())
+    assert saved["claims"] == 1 and saved["skipped_first_claims"] == 2
+
+    too_far = [*sliced[:-1], "3"]
+    result = subprocess.run(too_far, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "none left after skipping 3" in result.stderr
+    assert "Traceback" not in result.stderr

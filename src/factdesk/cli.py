@@ -293,7 +293,10 @@ def evaluate(
     corpus: Annotated[Path, typer.Option(help="Corpus JSONL: id, title, text, url.")],
     claims: Annotated[Path, typer.Option(help="Claims JSONL: id, claim, label, gold_passages.")],
     out: Annotated[Path, typer.Option(help="Predictions JSONL (appended; resumable).")],
-    limit: Annotated[int | None, typer.Option(help="Only the first N claims.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N claims.", min=0)] = None,
+    start: Annotated[
+        int, typer.Option(help="Skip the first N claims (e.g. those a calibration saw).", min=0)
+    ] = 0,
     baseline: Annotated[str | None, typer.Option(help="majority or claim-only.")] = None,
     results: Annotated[Path, typer.Option(help="Where the metrics JSON goes.")] = Path(
         "bench/results"
@@ -308,7 +311,10 @@ def evaluate(
     if baseline not in (None, "majority", "claim-only"):
         raise InputError(f"Unknown baseline {baseline!r}; use majority or claim-only.")
     settings = load_settings(preset)
-    selected = ev.load_claims(claims)[:limit]
+    every = ev.load_claims(claims)
+    selected = every[start : None if limit is None else start + limit]
+    if not selected:
+        raise InputError(f"{claims} has {len(every)} claims; none left after skipping {start}.")
     desk = None if baseline == "majority" else _eval_desk(settings, corpus, baseline is None)
     columns = (
         TextColumn("{task.description}"),
@@ -328,7 +334,14 @@ def evaluate(
         )
     metrics = ev.score(selected, ev.read_predictions(out))
     saved = ev.save_metrics(
-        metrics, results, claims, out, baseline, settings, desk.llm.name if desk else "none"
+        metrics,
+        results,
+        claims,
+        out,
+        baseline,
+        settings,
+        desk.llm.name if desk else "none",
+        skipped=start,
     )
     ev.print_metrics(metrics, Console())
     err.print(f"Metrics saved to {saved}")

@@ -313,6 +313,7 @@ def save_metrics(
     baseline: str | None,
     settings: Settings,
     model: str,
+    skipped: int = 0,
 ) -> Path:
     from factdesk.settings import settings_hash
 
@@ -321,6 +322,7 @@ def save_metrics(
     payload = {
         "dataset": claims.parent.name,
         "claims_file": str(claims),
+        "skipped_first_claims": skipped,
         "predictions": str(predictions),
         "system": baseline or "pipeline",
         "model": model,
