@@ -57,6 +57,16 @@ def test_understand_uses_the_model_but_guards_its_answer(llm):
     assert [c.id for c in result.claims] == ["C1", "C2"]
 
 
+def test_understand_gives_long_questions_room_for_their_restatements(llm):
+    short = "Is the sky blue?"
+    long = "Last year's warmth was manifested across the planet, " * 8
+    understand(llm, short, 2000, 2)
+    understand(llm, long, 2000, 2)
+    budgets = [r.max_tokens for r in llm.calls if r.kind == "understand"]
+    assert budgets[0] >= 160
+    assert budgets[1] >= budgets[0] + len(long.strip()) - len(short)
+
+
 def test_unknown_category_becomes_other(llm):
     llm._answers["understand"] = '{"normalized": "Q?", "category": "gossip", "claims": []}'
     result = understand(llm, "Is the sky blue?", 2000, 2)

@@ -64,10 +64,18 @@ def accept_rewrite(original: str, rewrite: str) -> str:
     return rewrite if similarity >= 0.8 else original
 
 
+def answer_budget(question: str) -> int:
+    """Tokens for the JSON answer, which restates the question up to four times (the
+    normalized question and up to three claims, at roughly four characters a token): an
+    answer cut short is unreadable JSON, and generation stops at the closing brace anyway."""
+    return UNDERSTAND.max_tokens + len(question)
+
+
 def understand(llm: LLM, question: str, max_chars: int, max_claims: int) -> Understanding:
     text = clean_question(question, max_chars)
     language = detect_language(text)
-    answer = parse_json(llm.name, llm.complete(UNDERSTAND.render(question=text)), _Answer)
+    request = UNDERSTAND.render(question=text, max_tokens=answer_budget(text))
+    answer = parse_json(llm.name, llm.complete(request), _Answer)
     normalized = accept_rewrite(text, answer.normalized)
     category: Category = next((c for c in CATEGORIES if c == answer.category), "other")
     claims = [c.strip() for c in answer.claims if len(c.strip()) > 3][:max_claims]
