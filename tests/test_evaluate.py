@@ -101,6 +101,27 @@ def test_run_resumes_and_skips_done_claims(tmp_path, settings):
     assert [p.label for p in predictions[1:]] == [majority, majority]
 
 
+def test_a_failed_check_is_kept_as_no_verdict_and_the_run_goes_on(tmp_path, desk):
+    def understand(request):
+        claim = request.variables["question"]
+        if "Bananas" in claim:
+            return "not JSON at all"
+        return json.dumps({"normalized": claim, "category": "other", "claims": [claim]})
+
+    desk.llm = ScriptedLLM({"understand": understand})
+    out = tmp_path / "preds.jsonl"
+    ev.run(desk, _claims(), out, None, progress=lambda done, total: None)
+    predictions = ev.read_predictions(out)
+    assert [p.id for p in predictions] == ["c1", "c2", "c3"]
+    failed = predictions[1]
+    assert (failed.label, failed.confidence) == ("not_enough_evidence", 0.0)
+    assert "expected a JSON object" in (failed.error or "")
+    assert predictions[0].error is None and '"error"' not in out.read_text().splitlines()[0]
+    traces = ev.read_models(out.with_suffix(".trace.jsonl"), ev.ClaimTrace)
+    assert traces[1].error == failed.error and traces[1].evidence == []
+    assert ev.score(_claims(), predictions).failed == 1
+
+
 def test_claim_only_baseline_asks_the_model_without_evidence(desk):
     desk.llm = ScriptedLLM(
         choices={"claim_only": {"True": 0.1, "False": 0.7, "Mixed": 0.1, "Unknown": 0.1}}

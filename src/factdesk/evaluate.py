@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from factdesk.desk import Desk
-from factdesk.errors import InputError
+from factdesk.errors import FactdeskError, InputError
 from factdesk.index import LocalIndex, open_index
 from factdesk.models import (
     VERDICT_LABELS,
@@ -74,6 +74,7 @@ class Prediction(BaseModel):
     confidence: float
     passages: list[str]
     seconds: float
+    error: str | None = None  # the check failed: scored as the no-verdict it would publish
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, str]]:
@@ -179,6 +180,7 @@ class ClaimTrace(BaseModel):
     claims: list[str]
     evidence: list[PassageTrace]
     assessments: list[ClaimAssessment] = Field(default_factory=list)
+    error: str | None = None
 
 
 def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, ClaimTrace]:
@@ -206,6 +208,19 @@ def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, Cla
         assessments=[v.assessment for v in found.verdict.per_claim if v.assessment],
     )
     return prediction, trace
+
+
+def failed_prediction(claim: BenchmarkClaim, error: FactdeskError, started: float) -> Prediction:
+    """A claim whose check failed gets no verdict, as a failed check publishes none; the
+    run goes on and the error is kept with the prediction."""
+    return Prediction(
+        id=claim.id,
+        label="not_enough_evidence",
+        confidence=0.0,
+        passages=[],
+        seconds=round(time.perf_counter() - started, 3),
+        error=str(error),
+    )
 
 
 def predict_claim_only(desk: Desk, claim: BenchmarkClaim) -> Prediction:
@@ -251,10 +266,17 @@ def run(
             elif baseline == "claim-only":
                 prediction = predict_claim_only(desk, claim)
             else:
-                prediction, trace = predict_pipeline(desk, claim)
-                traces.write(trace.model_dump_json() + "\n")
+                started = time.perf_counter()
+                try:
+                    prediction, trace = predict_pipeline(desk, claim)
+                except FactdeskError as exc:
+                    prediction = failed_prediction(claim, exc, started)
+                    trace = ClaimTrace(
+                        id=claim.id, gold=claim.label, claims=[], evidence=[], error=str(exc)
+                    )
+                traces.write(trace.model_dump_json(exclude_none=True) + "\n")
                 traces.flush()
-            handle.write(prediction.model_dump_json() + "\n")
+            handle.write(prediction.model_dump_json(exclude_none=True) + "\n")
             handle.flush()
             progress(count, len(todo))
 
@@ -268,6 +290,7 @@ class Metrics(BaseModel):
     recall_at_5: float | None
     median_seconds: float
     predicted_labels: dict[str, int]
+    failed: int = 0
 
 
 def score(claims: Sequence[BenchmarkClaim], predictions: Sequence[Prediction]) -> Metrics:
@@ -298,6 +321,7 @@ def score(claims: Sequence[BenchmarkClaim], predictions: Sequence[Prediction]) -
         recall_at_5=round(statistics.mean(recalls), 4) if recalls else None,
         median_seconds=round(statistics.median(p.seconds for _, p in pairs), 3),
         predicted_labels=dict(Counter(p.label for _, p in pairs)),
+        failed=sum(p.error is not None for _, p in pairs),
     )
 
 
@@ -341,6 +365,7 @@ def print_metrics(metrics: Metrics, console: Console) -> None:
         f"claims {metrics.claims}  accuracy {metrics.accuracy:.3f}  "
         f"macro-F1 {metrics.macro_f1:.3f}  recall@5 {metrics.recall_at_5}  "
         f"median {metrics.median_seconds:.1f} s/claim"
+        + (f"  failed {metrics.failed} (scored as not_enough_evidence)" if metrics.failed else "")
     )
     table = Table("gold \\\\ predicted", *VERDICT_LABELS, "F1")
     for gold in VERDICT_LABELS:
