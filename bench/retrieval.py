@@ -49,9 +49,8 @@ def recall_at_5(
             rrf_k=settings.search.rrf_k,
             known_vectors=evidence_stage.stored_vectors([index], hits),
         )
-        found = ev.distinct([ev.corpus_id(e.passage.id) for e in chosen.evidence])[:5]
-        gold = claim.gold_ids()
-        recalls.append(len(set(found) & set(gold)) / len(gold))
+        found = [ev.corpus_id(e.passage.id) for e in chosen.evidence]
+        recalls.append(ev.recall_at_5(found, claim.gold_ids()))
     return round(statistics.mean(recalls), 4)
 
 

@@ -184,8 +184,24 @@ class ClaimTrace(BaseModel):
 
 
 def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, ClaimTrace]:
+    """The claim's prediction and trace. A claim whose check fails gets no verdict, as a
+    failed check publishes none; the error is kept with both and the run goes on."""
     started = time.perf_counter()
-    found = research_only(desk, claim_text(claim))
+    try:
+        found = research_only(desk, claim_text(claim))
+    except FactdeskError as exc:
+        seconds = round(time.perf_counter() - started, 3)
+        return (
+            Prediction(
+                id=claim.id,
+                label="not_enough_evidence",
+                confidence=0.0,
+                passages=[],
+                seconds=seconds,
+                error=str(exc),
+            ),
+            ClaimTrace(id=claim.id, gold=claim.label, claims=[], evidence=[], error=str(exc)),
+        )
     prediction = Prediction(
         id=claim.id,
         label=found.verdict.label,
@@ -208,19 +224,6 @@ def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, Cla
         assessments=[v.assessment for v in found.verdict.per_claim if v.assessment],
     )
     return prediction, trace
-
-
-def failed_prediction(claim: BenchmarkClaim, error: FactdeskError, started: float) -> Prediction:
-    """A claim whose check failed gets no verdict, as a failed check publishes none; the
-    run goes on and the error is kept with the prediction."""
-    return Prediction(
-        id=claim.id,
-        label="not_enough_evidence",
-        confidence=0.0,
-        passages=[],
-        seconds=round(time.perf_counter() - started, 3),
-        error=str(error),
-    )
 
 
 def predict_claim_only(desk: Desk, claim: BenchmarkClaim) -> Prediction:
@@ -266,14 +269,7 @@ def run(
             elif baseline == "claim-only":
                 prediction = predict_claim_only(desk, claim)
             else:
-                started = time.perf_counter()
-                try:
-                    prediction, trace = predict_pipeline(desk, claim)
-                except FactdeskError as exc:
-                    prediction = failed_prediction(claim, exc, started)
-                    trace = ClaimTrace(
-                        id=claim.id, gold=claim.label, claims=[], evidence=[], error=str(exc)
-                    )
+                prediction, trace = predict_pipeline(desk, claim)
                 traces.write(trace.model_dump_json(exclude_none=True) + "\n")
                 traces.flush()
             handle.write(prediction.model_dump_json(exclude_none=True) + "\n")
@@ -293,6 +289,11 @@ class Metrics(BaseModel):
     failed: int = 0
 
 
+def recall_at_5(passages: Sequence[str], gold: Sequence[str]) -> float:
+    """Share of the gold passages among the first five distinct predicted ones."""
+    return len(set(distinct(passages)[:5]) & set(gold)) / len(gold)
+
+
 def score(claims: Sequence[BenchmarkClaim], predictions: Sequence[Prediction]) -> Metrics:
     by_id = {p.id: p for p in predictions}
     pairs = [(c, by_id[c.id]) for c in claims if c.id in by_id]
@@ -308,9 +309,7 @@ def score(claims: Sequence[BenchmarkClaim], predictions: Sequence[Prediction]) -
         fn = sum(confusion[label].values()) - tp
         per_label[label] = round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0
     recalls = [
-        len(set(distinct(p.passages)[:5]) & set(c.gold_ids())) / len(c.gold_ids())
-        for c, p in pairs
-        if c.gold_ids() and p.passages
+        recall_at_5(p.passages, c.gold_ids()) for c, p in pairs if c.gold_ids() and p.passages
     ]
     return Metrics(
         claims=len(pairs),
