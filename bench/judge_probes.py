@@ -29,19 +29,19 @@ from typing import Any
 import numpy as np
 
 from factdesk import evaluate as ev
-from factdesk.models import VERDICT_LABELS
+from factdesk.models import VERDICT_LABELS, Document
 from factdesk.prompts import JUDGE, Prompt, numbered_passages
-from factdesk.protocols import LLM_BACKENDS
+from factdesk.protocols import LLM, LLM_BACKENDS
 from factdesk.settings import Settings
 from factdesk.stance import JUDGE_CHOICES, JUDGE_PASSAGES
 
 from common import save
 
+# The judge's user message is "<evidence and claim>\n\n<question>": the probes keep the
+# first part, so they read exactly what the shipped judge reads.
+EVIDENCE_AND_CLAIM, _, JUDGE_QUESTION = JUDGE.user.rpartition("\n\n")
 QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "judge": (
-        "Based only on the evidence, is the claim true? Answer True, False, Mixed or Unknown.",
-        JUDGE_CHOICES,
-    ),
+    "judge": (JUDGE_QUESTION, JUDGE_CHOICES),
     "enough": (
         "Does the evidence contain enough information to decide whether the claim is true "
         "or false? Answer Yes or No.",
@@ -75,7 +75,7 @@ def probe(question: str) -> Prompt:
     return Prompt(
         kind="judge",
         system=JUDGE.system,
-        user="Evidence:\n{passages}\n\nClaim: {claim}\n\n" + question,
+        user=f"{EVIDENCE_AND_CLAIM}\n\n{question}",
         max_tokens=1,
     )
 
@@ -97,6 +97,24 @@ def sample(traces: list[ev.ClaimTrace], per_label: dict[str, int]) -> list[ev.Cl
     return chosen
 
 
+def ask(llm: LLM, corpus: dict[str, Document], trace: ev.ClaimTrace) -> dict[str, Any] | None:
+    """Every question about the passages the judge read for this claim (None: it read none)."""
+    asked = sorted(
+        (e for e in trace.evidence if e.raw.get("C1") is not None), key=lambda e: -e.relevance
+    )[:JUDGE_PASSAGES]
+    if not asked:
+        return None
+    passages = numbered_passages([(corpus[e.passage].title, corpus[e.passage].text) for e in asked])
+    started = time.perf_counter()
+    row: dict[str, Any] = {"id": trace.id, "gold": trace.gold}
+    for name, (question, choices) in QUESTIONS.items():
+        row[name] = llm.classify(
+            probe(question).render(claim=trace.claims[0], passages=passages), choices
+        )
+    row["seconds"] = round(time.perf_counter() - started, 2)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, required=True)
@@ -114,28 +132,16 @@ def main() -> None:
     traces = ev.read_models(args.predictions.with_suffix(".trace.jsonl"), ev.ClaimTrace)
     done = {json.loads(line)["id"] for line in args.rows.open()} if args.rows.exists() else set()
     pending = [t for t in sample(traces, args.per_label) if t.id not in done and t.claims]
-    settings = Settings()
-    llm = LLM_BACKENDS.create(settings.llm.backend, settings) if pending else None
-    with args.rows.open("a") as out:
-        for trace in pending:
-            asked = sorted(
-                (e for e in trace.evidence if e.raw.get("C1") is not None),
-                key=lambda e: -e.relevance,
-            )[:JUDGE_PASSAGES]
-            if llm is None or not asked:
-                continue
-            passages = numbered_passages(
-                [(corpus[e.passage].title, corpus[e.passage].text) for e in asked]
-            )
-            started = time.perf_counter()
-            row: dict[str, object] = {"id": trace.id, "gold": trace.gold}
-            for name, (question, choices) in QUESTIONS.items():
-                request = probe(question).render(claim=trace.claims[0], passages=passages)
-                row[name] = llm.classify(request, choices)
-            row["seconds"] = round(time.perf_counter() - started, 2)
-            out.write(json.dumps(row) + "\n")
-            out.flush()
-            print(f"{trace.gold:20} {row['seconds']:5.1f} s", flush=True)
+    if pending:  # a finished run only summarises: no model to load
+        settings = Settings()
+        llm = LLM_BACKENDS.create(settings.llm.backend, settings)
+        with args.rows.open("a") as out:
+            for trace in pending:
+                row = ask(llm, corpus, trace)
+                if row is not None:
+                    out.write(json.dumps(row) + "\n")
+                    out.flush()
+                    print(f"{trace.gold:20} {row['seconds']:5.1f} s", flush=True)
 
     rows = [json.loads(line) for line in args.rows.open()]
     by_label: dict[str, list[dict[str, Any]]] = {
