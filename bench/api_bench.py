@@ -42,15 +42,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import CORPUS  # noqa: E402
 
-from factdesk.backends.embedders import HashingEmbedder  # noqa: E402
-from factdesk.backends.scripted import ScriptedLLM  # noqa: E402
-from factdesk.desk import Desk  # noqa: E402
-from factdesk.index import LocalIndex  # noqa: E402
-from factdesk.models import CATEGORIES, CheckRecord  # noqa: E402
-from factdesk.pipeline import run_check  # noqa: E402
+from factdesk.backends.embed.hashing import HashingEmbedder  # noqa: E402
+from factdesk.backends.llm.scripted import ScriptedLLM  # noqa: E402
+from factdesk.backends.search.local import LocalIndex  # noqa: E402
+from factdesk.pipeline import Desk, run_check  # noqa: E402
+from factdesk.records import CATEGORIES, CheckRecord, new_id  # noqa: E402
 from factdesk.settings import Settings  # noqa: E402
-from factdesk.store import SQLiteStore, new_check_id  # noqa: E402
-from factdesk.web.catalog import Catalog  # noqa: E402
+from factdesk.store.sqlite import SQLiteStore  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "api_bench.json"
 QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
@@ -117,7 +115,6 @@ def synthesise(home: Path, count: int) -> list[str]:
     desk = _desk(home)
     template = run_check(desk, QUESTION)
     assert template.report is not None
-    catalog = Catalog(desk.store)
     rng = random.Random(7)
     start = datetime.now(UTC) - timedelta(days=60)
     urls = []
@@ -126,7 +123,7 @@ def synthesise(home: Path, count: int) -> list[str]:
         question = f"Was the {topic} number {n} built for the {1800 + n % 200} fair?"
         report_id = None
         for version in (1, 2) if n % 10 == 0 else (1,):
-            check_id = new_check_id()
+            check_id = new_id()
             moment = start + timedelta(minutes=n * 5 + version)
             report = template.report.model_copy(
                 update={
@@ -145,12 +142,13 @@ def synthesise(home: Path, count: int) -> list[str]:
                 updated_at=moment,
                 category=report.category,
                 verdict=report.verdict.label,
+                page_id=report_id,
                 report=report,
             )
-            desk.store.save(record)
-            report_id, _ = catalog.add(record, report_id)
+            desk.store.checks.save(record)  # publishes the page, or its next version
+            report_id = report_id or check_id
         assert report_id is not None
-        urls.append(catalog.summary(report_id).url)
+        urls.append(desk.store.reports.summary(report_id).url)
     return urls
 
 

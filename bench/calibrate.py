@@ -26,8 +26,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from factdesk import evaluate as ev
-from factdesk.models import (
+from factdesk import eval as ev
+from factdesk.pipeline.stance import calibrate as calibrate_stance
+from factdesk.pipeline.stance import label_for
+from factdesk.pipeline.verdict import EPSILON, decide
+from factdesk.records import (
     VERDICT_LABELS,
     Claim,
     Evidence,
@@ -35,9 +38,6 @@ from factdesk.models import (
     StanceJudgement,
     VerdictLabel,
 )
-from factdesk.stance import calibrate as calibrate_stance
-from factdesk.stance import label_for
-from factdesk.verdict import EPSILON, decide
 
 from common import save
 

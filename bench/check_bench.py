@@ -15,14 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from factdesk.backends.scripted import ScriptedLLM
-from factdesk.desk import Desk
-from factdesk.index import LocalIndex
+from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.backends.search.local import LocalIndex
 from factdesk.ingest import ingest_sample
-from factdesk.pipeline import STAGES, run_check
-from factdesk.protocols import LLM_BACKENDS
+from factdesk.pipeline import STAGES, Desk, run_check
+from factdesk.plugins import BuildContext, build_llm
 from factdesk.settings import Settings
-from factdesk.store import SQLiteStore
+from factdesk.store.sqlite import SQLiteStore
 
 from common import save, summary
 
@@ -82,7 +81,7 @@ def main() -> None:
         real: dict[str, object] = {}
         if args.real:
             print("local model:", flush=True)
-            llm = LLM_BACKENDS.create(settings.llm.backend, settings)
+            llm = build_llm("llm", BuildContext(settings))
             desk = Desk(
                 settings=settings,
                 llm=llm,

@@ -25,16 +25,15 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from factdesk import citations
-from factdesk.desk import Desk
-from factdesk.evaluate import corpus_index, load_claims
-from factdesk.index import LocalIndex
-from factdesk.llm_types import ChatMessage, LLMRequest
-from factdesk.models import Report
-from factdesk.pipeline import run_check
-from factdesk.prompts import clean_untrusted
-from factdesk.protocols import EMBEDDERS, LLM, LLM_BACKENDS, SearchContext
+from factdesk.backends.search.local import LocalIndex
+from factdesk.eval import corpus_index, load_claims
+from factdesk.pipeline import Desk, run_check
+from factdesk.plugins import BuildContext, build_llm
+from factdesk.protocols import LLM, ChatMessage, LLMRequest
+from factdesk.records import Report
 from factdesk.settings import Settings
-from factdesk.store import SQLiteStore
+from factdesk.store.sqlite import SQLiteStore
+from factdesk.untrusted import clean_untrusted
 
 from common import save
 
@@ -112,7 +111,7 @@ def model_entailment(llm: LLM, sentence: str, passage: str) -> float:
             ),
         ],
     )
-    return llm.classify(request, ("True", "False"))["True"]
+    return llm.classify(request, ("True", "False")).probs["True"]
 
 
 class JudgedSentence(BaseModel):
@@ -151,9 +150,10 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = Settings()
-    embedder = EMBEDDERS.create(settings.embedder.backend, settings)
-    index = corpus_index(settings, SearchContext(settings, embedder), args.corpus)
-    llm = LLM_BACKENDS.create(settings.llm.backend, settings)
+    context = BuildContext(settings)
+    embedder = context.embedder
+    index = corpus_index(context, args.corpus)
+    llm = build_llm("llm", context)
     desk = Desk(
         settings=settings,
         llm=llm,

@@ -33,14 +33,13 @@ sys.path.insert(0, str(ROOT))
 from tests.websites import Site  # noqa: E402
 
 from factdesk import modelpkgs  # noqa: E402
-from factdesk.backends.scripted import ScriptedLLM  # noqa: E402
-from factdesk.desk import Desk  # noqa: E402
-from factdesk.pagefetch import Fetcher  # noqa: E402
-from factdesk.pipeline import run_check  # noqa: E402
-from factdesk.protocols import EMBEDDERS, LLM_BACKENDS, SearchContext  # noqa: E402
+from factdesk.backends.fetch.http import Fetcher  # noqa: E402
+from factdesk.backends.llm.scripted import ScriptedLLM  # noqa: E402
+from factdesk.backends.webcache import web_cache  # noqa: E402
+from factdesk.pipeline import Desk, run_check  # noqa: E402
+from factdesk.plugins import BuildContext, build_llm, build_searchers  # noqa: E402
 from factdesk.settings import Settings  # noqa: E402
-from factdesk.store import SQLiteStore  # noqa: E402
-from factdesk.websearch import SearxngSearch  # noqa: E402
+from factdesk.store.sqlite import SQLiteStore  # noqa: E402
 
 HOSTS = [f"site{i}.test" for i in range(8)]
 QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
@@ -119,18 +118,18 @@ def check_shares(site: Site, repeats: int, real_model: bool) -> dict[str, object
                 llm={"backend": "llama_cpp" if real_model else "scripted"},
                 embedder={"backend": "minilm" if have_minilm else "hashing"},
                 search={"backends": ["searxng"]},
-                web={"searxng_url": site.url("")},
+                backends={"searxng": {"url": site.url("")}},
                 fetch={**fetch_settings(8), "per_host_delay_s": 0.25},
             )
-            embedder = EMBEDDERS.create(settings.embedder.backend, settings)
-            context = SearchContext(settings, embedder)
+            context = BuildContext(settings)
+            cache = web_cache(context)
             desk = Desk(
                 settings=settings,
-                llm=LLM_BACKENDS.create("llama_cpp", settings) if real_model else ScriptedLLM(),
-                embedder=embedder,
-                searchers=[SearxngSearch(settings, context.cache, context.http)],
+                llm=build_llm("llm", context) if real_model else ScriptedLLM(),
+                embedder=context.embedder,
+                searchers=build_searchers(context),
                 store=SQLiteStore(settings.db_path),
-                fetcher=Fetcher(settings.fetch, context.cache, resolver=resolver_to_loopback()),
+                fetcher=Fetcher(settings.fetch, cache, resolver=resolver_to_loopback()),
             )
             started = time.perf_counter()
             record = run_check(desk, QUESTION)

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from factdesk import modelpkgs
-from factdesk.index import open_index
+from factdesk.backends.search.local import open_index
 from factdesk.ingest import sample_documents
-from factdesk.protocols import EMBEDDERS, SearchContext
+from factdesk.plugins import BuildContext
 from factdesk.settings import Settings
 
 from common import save, summary
@@ -44,7 +44,7 @@ def main() -> None:
     titles = list(json.loads(modelpkgs.require(models, "sample").read_text("utf-8")))
     chosen = set(titles[: args.limit]) if args.limit else None
     with tempfile.TemporaryDirectory() as tmp:
-        context = SearchContext(settings, EMBEDDERS.create("minilm", settings))
+        context = BuildContext(settings)
         index = open_index(context, Path(tmp) / "index.sqlite3")
         started = time.perf_counter()
         stats = index.add(sample_documents(models, chosen), collection="sample")

@@ -28,12 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from factdesk import evaluate as ev
-from factdesk.models import VERDICT_LABELS, Document
+from factdesk import eval as ev
+from factdesk.pipeline.stance import JUDGE_CHOICES, JUDGE_PASSAGES
+from factdesk.plugins import BuildContext, build_llm
 from factdesk.prompts import JUDGE, Prompt, numbered_passages
-from factdesk.protocols import LLM, LLM_BACKENDS
+from factdesk.protocols import LLM
+from factdesk.records import VERDICT_LABELS, Document
 from factdesk.settings import Settings
-from factdesk.stance import JUDGE_CHOICES, JUDGE_PASSAGES
 
 from common import save
 
@@ -110,7 +111,7 @@ def ask(llm: LLM, corpus: dict[str, Document], trace: ev.ClaimTrace) -> dict[str
     for name, (question, choices) in QUESTIONS.items():
         row[name] = llm.classify(
             probe(question).render(claim=trace.claims[0], passages=passages), choices
-        )
+        ).probs
     row["seconds"] = round(time.perf_counter() - started, 2)
     return row
 
@@ -134,7 +135,7 @@ def main() -> None:
     pending = [t for t in sample(traces, args.per_label) if t.id not in done and t.claims]
     if pending:  # a finished run only summarises: no model to load
         settings = Settings()
-        llm = LLM_BACKENDS.create(settings.llm.backend, settings)
+        llm = build_llm("llm", BuildContext(settings))
         with args.rows.open("a") as out:
             for trace in pending:
                 row = ask(llm, corpus, trace)

@@ -17,13 +17,14 @@ import statistics
 import time
 from pathlib import Path
 
-from factdesk import evaluate as ev
-from factdesk import evidence as evidence_stage
-from factdesk import search as search_stage
-from factdesk.models import Claim, Hit, SearchQuery
-from factdesk.plan import keywords
-from factdesk.protocols import EMBEDDERS, Embedder, SearchBackend, SearchContext
+from factdesk import eval as ev
+from factdesk.pipeline import evidence as evidence_stage
+from factdesk.pipeline import search as search_stage
+from factdesk.plugins import BuildContext
+from factdesk.protocols import Embedder, SearchBackend
+from factdesk.records import Claim, Hit, SearchQuery
 from factdesk.settings import Settings
+from factdesk.text import keywords
 
 from common import save
 
@@ -64,8 +65,9 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = Settings(preset="bench")
-    embedder = EMBEDDERS.create(settings.embedder.backend, settings)
-    index = ev.corpus_index(settings, SearchContext(settings, embedder), args.corpus)
+    context = BuildContext(settings)
+    embedder = context.embedder
+    index = ev.corpus_index(context, args.corpus)
     every = ev.load_claims(args.claims)
     end = len(every) if args.limit is None else min(len(every), args.start + args.limit)
     selected = [c for c in every[args.start : end] if c.gold_ids()]

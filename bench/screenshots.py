@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import CORPUS
 from tests.web.webtools import CHROMIUM_ARGS, EXPO, QUESTION, gate
 
-from factdesk.backends.embedders import HashingEmbedder
-from factdesk.backends.scripted import ScriptedLLM
-from factdesk.desk import Desk
-from factdesk.index import LocalIndex
-from factdesk.llm_types import LLMRequest
+from factdesk.backends.embed.hashing import HashingEmbedder
+from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.backends.search.local import LocalIndex
+from factdesk.pipeline import Desk
+from factdesk.protocols import LLMRequest
 from factdesk.settings import Settings
-from factdesk.store import SQLiteStore
+from factdesk.store.sqlite import SQLiteStore
 from factdesk.web import create_app
 from factdesk.web.server import serve_in_thread
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from factdesk.backends.embedders import HashingEmbedder
-from factdesk.backends.scripted import ScriptedLLM
-from factdesk.desk import Desk
-from factdesk.index import LocalIndex
-from factdesk.models import Document
+from factdesk.backends.embed.hashing import HashingEmbedder
+from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.backends.search.local import LocalIndex
+from factdesk.pipeline import Desk
+from factdesk.records import Document
 from factdesk.settings import Settings
-from factdesk.store import SQLiteStore
+from factdesk.store.sqlite import SQLiteStore
 
 CORPUS = [
     Document(

@@ -109,7 +109,8 @@ def test_numbering_is_dense_and_starts_at_one(groups):
 
 def test_labelled_answers_are_parsed_and_cut_to_whole_sentences():
     from factdesk.errors import LLMError
-    from factdesk.llm_types import LLMResponse, parse_labelled, whole_sentences
+    from factdesk.pipeline.answers import parse_labelled, whole_sentences
+    from factdesk.protocols import LLMResponse
 
     answer = LLMResponse(
         text="**Heading:** City council\nText: It voted [1]. It met aga", completion_tokens=200

@@ -8,11 +8,10 @@ import os
 import pytest
 
 from factdesk import modelpkgs
-from factdesk.desk import Desk
-from factdesk.ground import check_contract
-from factdesk.index import LocalIndex
+from factdesk.backends.search.local import LocalIndex
 from factdesk.ingest import ingest_sample
-from factdesk.pipeline import run_check
+from factdesk.pipeline import Desk, run_check
+from factdesk.pipeline.ground import check_contract
 from factdesk.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from factdesk import evaluate as ev
-from factdesk.backends.scripted import ScriptedLLM
+from factdesk import eval as ev
+from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.errors import InputError
 
 CORPUS = [
     {
@@ -134,7 +135,7 @@ def test_claim_only_baseline_asks_the_model_without_evidence(desk):
 def test_bad_claims_file_is_an_input_error(tmp_path):
     path = tmp_path / "claims.jsonl"
     path.write_text('{"id": "x", "claim": "c", "label": "maybe"}\n')
-    with pytest.raises(ev.InputError, match="line 1"):
+    with pytest.raises(InputError, match="line 1"):
         ev.load_claims(path)
 
 

@@ -7,11 +7,11 @@ import pytest
 from tests.test_netguard import RecordingConnector
 from tests.websites import Site, minimal_pdf, stream
 
+from factdesk.backends.fetch.http import Fetcher
+from factdesk.backends.webcache import WebCache
 from factdesk.extract import READABLE_TYPES
-from factdesk.pagefetch import Fetcher
 from factdesk.prompts import evidence_block
 from factdesk.settings import FetchSettings
-from factdesk.webcache import WebCache
 
 
 @pytest.fixture

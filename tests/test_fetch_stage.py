@@ -7,18 +7,17 @@ from tests.test_netguard import RecordingConnector
 from tests.test_websearch import API
 from tests.websites import Site
 
-from factdesk.backends.embedders import HashingEmbedder
-from factdesk.backends.scripted import ScriptedLLM
-from factdesk.desk import Desk
-from factdesk.fetch import fetch
-from factdesk.models import Fetched, Hit, Page, PageRecord, Passage
-from factdesk.pagefetch import Fetcher
-from factdesk.pipeline import run_check
+from factdesk.backends.embed.hashing import HashingEmbedder
+from factdesk.backends.fetch.http import Fetcher
+from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.backends.search.apis import SearxngSearch, SearxngSettings
+from factdesk.pipeline import Desk, run_check
+from factdesk.pipeline.fetch import fetch
+from factdesk.records import Fetched, Hit, Page, PageRecord, Passage
 from factdesk.render import render
 from factdesk.settings import Settings
 from factdesk.sourcemeta import canonical_url
-from factdesk.store import SQLiteStore
-from factdesk.websearch import SearxngSearch
+from factdesk.store.sqlite import SQLiteStore
 
 TEXT = (
     "The Eiffel Tower was built for the 1889 World's Fair in Paris. "
@@ -143,7 +142,7 @@ def test_a_web_check_cites_the_pages_it_read(site, tmp_path):
         llm={"backend": "scripted"},
         embedder={"backend": "hashing"},
         search={"backends": ["searxng"]},
-        web={"searxng_url": "http://searx.test"},
+        backends={"searxng": {"url": "http://searx.test"}},
         fetch={"allow_hosts": ["127.0.0.1"], "per_host_delay_s": 0},
     )
     api = API()
@@ -153,7 +152,7 @@ def test_a_web_check_cites_the_pages_it_read(site, tmp_path):
         {"url": "http://10.0.0.7/intranet", "title": "Intranet", "content": "Do not read."},
     ]
     api.reply("/search", (200, {"query": "q", "results": results}))
-    searx = SearxngSearch(settings, None, api.client())
+    searx = SearxngSearch(settings, SearxngSettings(url="http://searx.test"), None, api.client())
     desk = Desk(
         settings=settings,
         llm=ScriptedLLM(),

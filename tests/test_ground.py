@@ -2,16 +2,16 @@
 
 import pytest
 
-from factdesk.backends.scripted import ScriptedLLM
+from factdesk.backends.llm.scripted import ScriptedLLM
 from factdesk.errors import FactdeskError
-from factdesk.ground import (
+from factdesk.pipeline.ground import (
     GroundingPolicy,
     check_contract,
     ground,
     lexical_support,
     number_sources,
 )
-from factdesk.models import Draft, Evidence, Passage, Section, Verdict
+from factdesk.records import Draft, Evidence, Passage, Section, Verdict
 
 
 def _evidence(key, doc, text, title="T"):

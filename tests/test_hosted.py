@@ -6,8 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from factdesk.backends.hosted import AnthropicLLM, OpenAICompatibleLLM
 from factdesk.errors import ConfigError, LLMError
+from factdesk.plugins import BuildContext, build_llm
 from factdesk.prompts import STANCE, UNDERSTAND
 from factdesk.settings import Settings
 
@@ -61,6 +61,11 @@ def _settings(api, backend="openai"):
     )
 
 
+def _llm(api, backend="openai"):
+    """The backend as a desk builds it: through the plugin registry."""
+    return build_llm("llm", BuildContext(_settings(api, backend)))
+
+
 def _chat(text):
     return {
         "choices": [{"message": {"content": text}}],
@@ -70,7 +75,7 @@ def _chat(text):
 
 def test_openai_completion_sends_schema_and_key(api, settings):
     api.replies.append((200, _chat('{"normalized": "Q?"}')))
-    llm = OpenAICompatibleLLM(_settings(api))
+    llm = _llm(api)
     response = llm.complete(UNDERSTAND.render(question="q?"))
     assert response.text == '{"normalized": "Q?"}'
     assert response.prompt_tokens == 12
@@ -105,8 +110,8 @@ def test_openai_classify_reads_top_logprobs(api, settings):
             },
         )
     )
-    probs = OpenAICompatibleLLM(_settings(api)).classify(
-        STANCE.render(claim="c", passage="p"), ("Yes", "No", "Unclear")
+    probs = (
+        _llm(api).classify(STANCE.render(claim="c", passage="p"), ("Yes", "No", "Unclear")).probs
     )
     assert probs["Yes"] > 0.85 and probs["No"] > probs["Unclear"] > 0
     assert abs(sum(probs.values()) - 1) < 1e-9
@@ -115,24 +120,22 @@ def test_openai_classify_reads_top_logprobs(api, settings):
 
 def test_openai_classify_without_logprobs_uses_the_word(api, settings):
     api.replies.append((200, _chat("No.")))
-    probs = OpenAICompatibleLLM(_settings(api)).classify(
-        STANCE.render(claim="c", passage="p"), ("Yes", "No", "Unclear")
+    probs = (
+        _llm(api).classify(STANCE.render(claim="c", passage="p"), ("Yes", "No", "Unclear")).probs
     )
     assert probs == {"Yes": 0.0, "No": 1.0, "Unclear": 0.0}
 
 
 def test_rate_limit_is_retried_then_succeeds(api, settings):
     api.replies += [(429, {"error": "slow down"}), (200, _chat("ok"))]
-    assert (
-        OpenAICompatibleLLM(_settings(api)).complete(UNDERSTAND.render(question="q")).text == "ok"
-    )
+    assert _llm(api).complete(UNDERSTAND.render(question="q")).text == "ok"
     assert len(api.requests) == 2
 
 
 def test_client_errors_are_not_retried_and_name_the_backend(api, settings):
     api.replies.append((401, {"error": "bad key"}))
     with pytest.raises(LLMError, match="openai: .* HTTP 401"):
-        OpenAICompatibleLLM(_settings(api)).complete(UNDERSTAND.render(question="q"))
+        _llm(api).complete(UNDERSTAND.render(question="q"))
     assert len(api.requests) == 1
 
 
@@ -145,15 +148,15 @@ def test_unreachable_server_is_an_llm_error(settings):
             "timeout_s": 1,
         }
     )
-    llm = OpenAICompatibleLLM(cfg)
+    llm = build_llm("llm", BuildContext(cfg))
     with pytest.raises(LLMError, match="request to .* failed"):
         post = llm.complete
         post(UNDERSTAND.render(question="q"))
 
 
 def test_model_name_is_required(settings):
-    with pytest.raises(ConfigError, match="MODEL_NAME"):
-        OpenAICompatibleLLM(Settings(llm={"backend": "openai"}))
+    with pytest.raises(ConfigError, match="set FACTDESK_LLM__MODEL_NAME or FACTDESK_BACKENDS"):
+        build_llm("llm", BuildContext(Settings(llm={"backend": "openai"})))
 
 
 def test_anthropic_messages_api(api, settings):
@@ -166,8 +169,8 @@ def test_anthropic_messages_api(api, settings):
             },
         )
     )
-    llm = AnthropicLLM(_settings(api, "anthropic"))
-    probs = llm.classify(STANCE.render(claim="c", passage="p"), ("Yes", "No", "Unclear"))
+    llm = _llm(api, "anthropic")
+    probs = llm.classify(STANCE.render(claim="c", passage="p"), ("Yes", "No", "Unclear")).probs
     assert probs["Unclear"] == 1.0
     path, body, headers = api.requests[0]
     assert path == "/v1/messages"
@@ -180,7 +183,7 @@ def test_anthropic_continues_a_prefilled_answer(api, settings):
     from factdesk.prompts import SECTION
 
     api.replies.append((200, {"content": [{"type": "text", "text": " The council\nText: x."}]}))
-    llm = AnthropicLLM(_settings(api, "anthropic"))
+    llm = _llm(api, "anthropic")
     response = llm.complete(SECTION.render(language="English", passages="P"))
     assert response.text == "Heading: The council\nText: x."
     assert api.requests[0][1]["messages"][-1] == {"role": "assistant", "content": "Heading:"}

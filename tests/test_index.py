@@ -1,9 +1,11 @@
 import pytest
 
-from factdesk.backends.embedders import HashingEmbedder
+from factdesk.backends.embed.hashing import HashingEmbedder
+from factdesk.backends.search.local import LocalIndex
 from factdesk.errors import BackendError, EmptyIndexError
-from factdesk.index import LocalIndex, chunk_text, fts_query
-from factdesk.models import Document
+from factdesk.records import Document
+from factdesk.sqlitedb import fts_query
+from factdesk.text import chunk_text
 
 
 def test_short_text_stays_one_chunk():

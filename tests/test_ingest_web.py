@@ -7,8 +7,8 @@ from tests import test_cli
 from tests.test_cli import assert_clean_error, factdesk
 from tests.websites import Site
 
-from factdesk.backends.embedders import HashingEmbedder
-from factdesk.index import LocalIndex
+from factdesk.backends.embed.hashing import HashingEmbedder
+from factdesk.backends.search.local import LocalIndex
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel>
@@ -88,4 +88,4 @@ def test_a_page_that_is_not_a_feed_is_named(web_env, site):
 def test_a_web_backend_without_its_key_is_a_config_error(env):
     env = {**env, "FACTDESK_SEARCH__BACKENDS": '["local", "brave"]'}
     result = factdesk(env, "check", "Was the Eiffel Tower built in 1889?")
-    assert_clean_error(result, 2, "set FACTDESK_WEB__BRAVE_API_KEY")
+    assert_clean_error(result, 2, "set FACTDESK_BACKENDS__BRAVE__API_KEY")

@@ -16,13 +16,12 @@ from tests.test_websearch import API
 from tests.websites import Site
 
 from factdesk import modelpkgs
-from factdesk.desk import Desk
-from factdesk.pagefetch import Fetcher
-from factdesk.pipeline import research_only
-from factdesk.protocols import EMBEDDERS, LLM_BACKENDS
+from factdesk.backends.fetch.http import Fetcher
+from factdesk.backends.search.apis import SearxngSearch, SearxngSettings
+from factdesk.pipeline import Desk, research_only
+from factdesk.plugins import BuildContext, build_embedder, build_llm
 from factdesk.settings import Settings
-from factdesk.store import SQLiteStore
-from factdesk.websearch import SearxngSearch
+from factdesk.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.slow
 MODELS_DIR = Path(os.environ.get("FACTDESK_MODELS__DIR") or Settings().models_dir)
@@ -77,7 +76,7 @@ def test_injected_instructions_do_not_decide_the_verdict(site, tmp_path):
         home=tmp_path / "home",
         models={"dir": MODELS_DIR},
         search={"backends": ["searxng"]},
-        web={"searxng_url": "http://searx.test"},
+        backends={"searxng": {"url": "http://searx.test"}},
         fetch={"allow_hosts": ["127.0.0.1"], "per_host_delay_s": 0},
     )
     api = API()
@@ -90,12 +89,14 @@ def test_injected_instructions_do_not_decide_the_verdict(site, tmp_path):
         )
     ]
     api.reply("/search", (200, {"query": CLAIM, "results": results}))
-    llm = Recording(LLM_BACKENDS.create("llama_cpp", settings))
+    llm = Recording(build_llm("llm", BuildContext(settings)))
     desk = Desk(
         settings=settings,
         llm=llm,
-        embedder=EMBEDDERS.create("minilm", settings),
-        searchers=[SearxngSearch(settings, None, api.client())],
+        embedder=build_embedder(settings),
+        searchers=[
+            SearxngSearch(settings, SearxngSettings(url="http://searx.test"), None, api.client())
+        ],
         store=SQLiteStore(settings.db_path),
         fetcher=Fetcher(settings.fetch, connector=RecordingConnector()),
     )

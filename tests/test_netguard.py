@@ -6,9 +6,9 @@ import httpcore
 import pytest
 from tests.websites import Site
 
+from factdesk.backends.fetch.http import Fetcher
+from factdesk.backends.fetch.netguard import AllowList, check_addresses, check_url, refusal_reason
 from factdesk.errors import UnsafeURLError
-from factdesk.netguard import AllowList, check_addresses, check_url, refusal_reason
-from factdesk.pagefetch import Fetcher
 from factdesk.settings import FetchSettings
 
 

@@ -1,10 +1,14 @@
 """The whole pipeline with the scripted LLM: the report contract and failure handling."""
 
+from dataclasses import replace
+
 import pytest
 
+from factdesk.backends.llm.scripted import ScriptedLLM
 from factdesk.citations import parse_keys
 from factdesk.errors import CheckInterrupted, LLMError
-from factdesk.pipeline import STAGES, run_check
+from factdesk.pipeline import STAGES, resume_check, run_check
+from factdesk.render import render
 
 QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
 
@@ -32,20 +36,24 @@ def test_report_meets_the_contract(desk):
     assert report.method.passages_considered and report.method.passages_used
     g = report.grounding
     assert g.sentences == g.verified + g.recited + g.removed
-    assert desk.store.load(record.id).report == report
+    assert desk.store.checks.load(record.id).report == report
 
 
 def test_every_stage_is_reported_to_the_observer(desk):
     seen = []
 
     class Recorder:
+        def check_created(self, check_id):
+            seen.append(("created", check_id))
+
         def stage_started(self, stage):
             seen.append(("start", stage))
 
         def stage_finished(self, stage, seconds, note):
             seen.append(("end", stage))
 
-    run_check(desk, QUESTION, Recorder())
+    record = run_check(desk, QUESTION, Recorder())
+    assert seen[0] == ("created", record.id)
     assert [s for kind, s in seen if kind == "end"] == list(STAGES)
 
 
@@ -64,7 +72,7 @@ def test_a_failing_stage_leaves_a_failed_record_with_its_trail(desk, llm):
     llm._answers["section"] = broken
     with pytest.raises(LLMError):
         run_check(desk, QUESTION)
-    record = desk.store.recent(1)[0]
+    record = desk.store.checks.recent(1)[0]
     assert record.status == "failed"
     assert "the model crashed" in record.error
     assert record.trail.stages_done == [
@@ -86,7 +94,7 @@ def test_ctrl_c_marks_the_check_failed_and_keeps_the_trail(desk, llm):
     llm._answers["plan"] = interrupt
     with pytest.raises(CheckInterrupted):
         run_check(desk, QUESTION)
-    record = desk.store.recent(1)[0]
+    record = desk.store.checks.recent(1)[0]
     assert (record.status, record.error) == ("failed", "interrupted before the check finished")
     assert record.trail.understanding is not None
 
@@ -96,8 +104,8 @@ def test_earlier_reports_survive_a_failed_check(desk, llm):
     llm._answers["followup"] = "not json"
     with pytest.raises(LLMError):
         run_check(desk, QUESTION)
-    assert desk.store.load(first.id).status == "done"
-    assert [r.status for r in desk.store.recent(5)] == ["failed", "done"]
+    assert desk.store.checks.load(first.id).status == "done"
+    assert [r.status for r in desk.store.checks.recent(5)] == ["failed", "done"]
 
 
 def test_code_written_text_follows_the_question_language(desk):
@@ -107,3 +115,64 @@ def test_code_written_text_follows_the_question_language(desk):
     assert report.disclaimer.startswith("factdesk est un assistant")
     assert report.sections[-1].heading == "Ce que les sources ne tranchent pas"
     assert report.verdict.summary.startswith("Les sources")
+
+
+def test_the_method_is_a_view_of_the_run_record_with_tokens_per_stage(desk):
+    record = run_check(desk, QUESTION)
+    method, trail = record.report.method, record.trail
+    assert method == trail.method()
+    assert method.queries == trail.queries and method.pages == trail.pages
+    assert method.model == "scripted"
+    assert method.usage["understand"].calls == 1
+    assert method.usage["stance"].calls >= 1
+    assert method.usage["search"].calls == 0
+    assert method.usage["write"].completion_tokens > 0
+    assert trail.candidates == []  # the hit pool is dropped once evidence is chosen
+    assert trail.hit_count > 0
+    markdown = render(record.report, "md")
+    assert "- Model tokens: understand 1 call, 0 in / " in markdown
+    assert "search 0 call" not in markdown
+    assert "<li>Model tokens: understand 1 call" in render(record.report, "html")
+
+
+def test_a_failed_check_resumes_after_its_last_finished_stage(desk, llm):
+    def broken(request):
+        raise LLMError("scripted", "the model crashed")
+
+    working = llm._answers["section"]
+    llm._answers["section"] = broken
+    with pytest.raises(LLMError):
+        run_check(desk, QUESTION)
+    failed = desk.store.checks.recent(1)[0]
+    llm._answers["section"] = working
+    before = len(llm.calls)
+    resumed = resume_check(desk, failed.id)
+    assert resumed.id == failed.id and resumed.status == "done"
+    kinds = [r.kind for r in llm.calls[before:]]
+    assert "understand" not in kinds and "stance" not in kinds and "judge" not in kinds
+    assert kinds[0] == "section"
+    assert resumed.report is not None and resumed.report.verdict == failed.trail.verdict
+    assert desk.store.reports.version_of(resumed.id) == (resumed.id, 1)
+
+
+def test_a_check_made_with_other_settings_starts_over_when_resumed(desk, llm):
+    llm._answers["followup"] = "not json"
+    with pytest.raises(LLMError):
+        run_check(desk, QUESTION)
+    failed = desk.store.checks.recent(1)[0]
+    llm._answers["followup"] = ScriptedLLM()._answers["followup"]
+    changed = replace(desk, settings_hash="0123456789abcdef")
+    before = len(llm.calls)
+    resume_check(changed, failed.id)
+    assert next(r.kind for r in llm.calls[before:]) == "understand"
+
+
+def test_judge_and_writer_can_be_different_models(desk, llm):
+    writer = ScriptedLLM()
+    record = run_check(replace(desk, writer=writer), QUESTION)
+    written = {r.kind for r in writer.calls}
+    judged = {r.kind for r in llm.calls}
+    assert written == {"section", "summary", "followup"}
+    assert {"understand", "plan", "stance", "judge"} <= judged
+    assert not judged & written
+    assert record.report.method.model == "scripted"

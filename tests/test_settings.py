@@ -1,9 +1,12 @@
+import json
+import typing
+from importlib import resources
+
 import pytest
 
 from factdesk.errors import ConfigError
-from factdesk.protocols import LLM_BACKENDS
-from factdesk.registry import Registry
-from factdesk.settings import Settings, settings_hash
+from factdesk.plugins import role_choice, settings_hash
+from factdesk.settings import Settings, presets
 
 
 def test_defaults_are_the_embedded_offline_stack(settings):
@@ -11,6 +14,7 @@ def test_defaults_are_the_embedded_offline_stack(settings):
     assert fresh.llm.backend == "llama_cpp"
     assert fresh.embedder.backend == "minilm"
     assert fresh.search.backends == ["local"]
+    assert fresh.store.backend == "sqlite"
 
 
 def test_preset_applies_below_environment(monkeypatch, settings):
@@ -33,26 +37,64 @@ def test_unknown_preset_is_a_config_error(settings):
         Settings(preset="nope")
 
 
-def test_hash_ignores_paths_and_secrets_but_not_behaviour(tmp_path, settings):
-    a = Settings(home=tmp_path / "a", llm={"api_key": "one"})
-    b = Settings(home=tmp_path / "b", llm={"api_key": "two"})
+def test_presets_are_data_and_every_one_validates_and_is_described(settings):
+    raw = json.loads(resources.files("factdesk").joinpath("data/presets.json").read_text())
+    assert set(raw["descriptions"]) == set(raw["presets"]) == set(presets())
+    for name in presets():
+        assert Settings(preset=name).preset == name
+
+
+def test_every_setting_is_described(settings):
+    def walk(model: type) -> list[str]:
+        missing = []
+        for name, info in model.model_fields.items():
+            if not info.description:
+                missing.append(f"{model.__name__}.{name}")
+            annotation = info.annotation
+            if typing.get_origin(annotation) is None and hasattr(annotation, "model_fields"):
+                missing += walk(annotation)
+        return missing
+
+    assert walk(Settings) == []
+
+
+def test_role_overrides_reach_the_backend_through_the_environment(monkeypatch, settings):
+    monkeypatch.setenv("FACTDESK_LLM__BACKEND", "openai")
+    monkeypatch.setenv("FACTDESK_LLM__MODEL_NAME", "qwen2.5:7b")
+    monkeypatch.setenv("FACTDESK_WRITER__MODEL_NAME", "qwen2.5:32b")
+    monkeypatch.setenv("FACTDESK_LLM__API_KEY", "sk-secret-123")
+    configured = Settings()
+    assert configured.llm.options() == {"model_name": "qwen2.5:7b", "api_key": "sk-secret-123"}
+    assert configured.writer.options() == {"model_name": "qwen2.5:32b"}
+    assert "sk-secret-123" not in configured.model_dump_json()
+    assert role_choice(configured, "writer") == (
+        "llm",
+        "openai",
+        {"model_name": "qwen2.5:32b", "api_key": "sk-secret-123"},
+    )
+    assert role_choice(configured, "judge")[2]["model_name"] == "qwen2.5:7b"
+
+
+def test_hash_leaves_out_secrets_by_type_paths_and_threads(tmp_path, settings):
+    base = {"backend": "openai", "model_name": "m", "base_url": "http://127.0.0.1:9/v1"}
+    a = Settings(home=tmp_path / "a", llm={**base, "api_key": "one", "timeout_s": 5})
+    b = Settings(home=tmp_path / "b", llm={**base, "api_key": "two", "timeout_s": 60})
     assert settings_hash(a) == settings_hash(b)
-    c = Settings(home=tmp_path / "a", pipeline={"evidence_k": 3})
-    assert settings_hash(a) != settings_hash(c)
+    brave_a = Settings(backends={"brave": {"api_key": "k1"}}, search={"backends": ["web"]})
+    brave_b = Settings(backends={"brave": {"api_key": "k2"}}, search={"backends": ["web"]})
+    assert settings_hash(brave_a) == settings_hash(brave_b)
     assert len(settings_hash(a)) == 16
 
 
-def test_registry_names_unknown_backends(settings):
-    with pytest.raises(ConfigError, match="Unknown LLM backend 'nope'; known: .*scripted"):
-        LLM_BACKENDS.create("nope", settings)
+def test_hash_changes_with_what_changes_a_report(tmp_path, settings):
+    a = Settings(home=tmp_path / "a")
+    assert settings_hash(a) != settings_hash(Settings(pipeline={"evidence_k": 3}))
+    assert settings_hash(a) != settings_hash(Settings(writer={"backend": "scripted"}))
+    model = Settings(llm={"backend": "openai", "model_name": "one"})
+    other = Settings(llm={"backend": "openai", "model_name": "two"})
+    assert settings_hash(model) != settings_hash(other)
 
 
-def test_registry_accepts_new_backends_like_builtins(settings):
-    registry: Registry[Settings, str] = Registry("demo")
-
-    @registry.register("echo")
-    def _echo(s: Settings) -> str:
-        return s.llm.backend
-
-    assert registry.create("echo", settings) == "scripted"
-    assert "echo" in registry.names()
+def test_a_stage_role_left_empty_hashes_like_the_llm_role(settings):
+    same = Settings(llm={"backend": "scripted"}, judge={"backend": "scripted"})
+    assert settings_hash(Settings(llm={"backend": "scripted"})) == settings_hash(same)

@@ -5,19 +5,28 @@ import json
 import httpx
 import pytest
 
-from factdesk.desk import Desk
-from factdesk.errors import ConfigError, SearchError, SearchUnreachableError
-from factdesk.models import SearchQuery
-from factdesk.search import search
-from factdesk.settings import Settings
-from factdesk.webcache import WebCache
-from factdesk.websearch import (
+from factdesk.backends.search.apis import (
     BraveSearch,
-    DdgsSearch,
+    BraveSettings,
     SearxngSearch,
+    SearxngSettings,
     TavilySearch,
-    expand_backends,
+    TavilySettings,
 )
+from factdesk.backends.search.ddgs import DdgsSearch, DdgsSettings
+from factdesk.backends.webcache import WebCache
+from factdesk.errors import ConfigError, SearchError, SearchUnreachableError
+from factdesk.pipeline import Desk
+from factdesk.pipeline.search import search
+from factdesk.plugins import BuildContext, build, search_backend_names
+from factdesk.records import SearchQuery
+from factdesk.settings import SearchSettings, Settings
+
+SEARX = SearxngSettings(url="http://searx.test:8888")
+BRAVE_KEY = BraveSettings(api_key="brave-key", url="http://brave.test/res/v1/web/search")
+TAVILY_KEY = TavilySettings(api_key="tvly-key", url="http://tavily.test/search")
+DDGS = DdgsSettings()
+WEB_SEARCH = SearchSettings(backends=["local", "web"])
 
 SEARXNG = {  # GET /search?format=json, as a SearXNG instance answers
     "query": "eiffel tower 1889",
@@ -140,13 +149,11 @@ def web_settings(settings):
         home=settings.home,
         llm={"backend": "scripted"},
         embedder={"backend": "hashing"},
-        web={
-            "searxng_url": "http://searx.test:8888",
-            "brave_api_key": "brave-key",
-            "tavily_api_key": "tvly-key",
-            "brave_url": "http://brave.test/res/v1/web/search",
-            "tavily_url": "http://tavily.test/search",
-            "backoff_s": 0.5,
+        websearch={"backoff_s": 0.5},
+        backends={
+            "searxng": {"url": "http://searx.test:8888"},
+            "brave": {"api_key": "brave-key", "url": "http://brave.test/res/v1/web/search"},
+            "tavily": {"api_key": "tvly-key", "url": "http://tavily.test/search"},
         },
     )
 
@@ -158,7 +165,7 @@ class Sleeps(list):
 
 def test_searxng_results_become_deduplicated_snippet_hits(api, web_settings):
     api.reply("/search", (200, SEARXNG))
-    hits = SearxngSearch(web_settings, None, api.client()).search("eiffel tower 1889", 10)
+    hits = SearxngSearch(web_settings, SEARX, None, api.client()).search("eiffel tower 1889", 10)
     request = api.requests[0]
     assert (request.url.host, request.url.path) == ("searx.test", "/search")
     assert request.url.params["format"] == "json" and request.url.params["q"] == "eiffel tower 1889"
@@ -177,12 +184,12 @@ def test_searxng_results_become_deduplicated_snippet_hits(api, web_settings):
 def test_searxng_without_json_format_says_how_to_enable_it(api, web_settings):
     api.reply("/search", (403, "<html>Forbidden</html>", {"content-type": "text/html"}))
     with pytest.raises(SearchError, match="add `json` to search.formats"):
-        SearxngSearch(web_settings, None, api.client()).search("q", 5)
+        SearxngSearch(web_settings, SEARX, None, api.client()).search("q", 5)
 
 
 def test_brave_request_and_response(api, web_settings):
     api.reply("/res/v1/web/search", (200, BRAVE))
-    [hit] = BraveSearch(web_settings, None, api.client()).search("eiffel tower 1889", 50)
+    [hit] = BraveSearch(web_settings, BRAVE_KEY, None, api.client()).search("eiffel tower 1889", 50)
     request = api.requests[0]
     assert request.headers["X-Subscription-Token"] == "brave-key"
     assert request.headers["Accept"] == "application/json"
@@ -196,7 +203,9 @@ def test_brave_request_and_response(api, web_settings):
 
 def test_tavily_request_and_response(api, web_settings):
     api.reply("/search", (200, TAVILY))
-    [hit] = TavilySearch(web_settings, None, api.client()).search("eiffel tower 1889", 5)
+    [hit] = TavilySearch(web_settings, TAVILY_KEY, None, api.client()).search(
+        "eiffel tower 1889", 5
+    )
     request = api.requests[0]
     assert request.method == "POST"
     assert request.headers["Authorization"] == "Bearer tvly-key"
@@ -214,7 +223,7 @@ def test_rate_limits_and_server_errors_are_retried_with_backoff(api, web_setting
         (200, SEARXNG),
     )
     sleeps = Sleeps()
-    hits = SearxngSearch(web_settings, None, api.client(), sleep=sleeps).search("q", 5)
+    hits = SearxngSearch(web_settings, SEARX, None, api.client(), sleep=sleeps).search("q", 5)
     assert len(hits) == 2 and len(api.requests) == 3
     assert sleeps == [2.0, 1.0]  # Retry-After first, then backoff_s * 2
 
@@ -223,34 +232,44 @@ def test_retries_give_up_and_client_errors_are_not_retried(api, web_settings):
     api.reply("/search", (503, "busy"))
     sleeps = Sleeps()
     with pytest.raises(SearchError, match="HTTP 503"):
-        TavilySearch(web_settings, None, api.client(), sleep=sleeps).search("q", 5)
+        TavilySearch(web_settings, TAVILY_KEY, None, api.client(), sleep=sleeps).search("q", 5)
     assert len(api.requests) == 3 and sleeps == [0.5, 1.0]
     api.replies["/search"] = [(401, {"detail": {"error": "Unauthorized"}})]
     with pytest.raises(SearchError, match="HTTP 401"):
-        TavilySearch(web_settings, None, api.client(), sleep=sleeps).search("q", 5)
+        TavilySearch(web_settings, TAVILY_KEY, None, api.client(), sleep=sleeps).search("q", 5)
     assert len(api.requests) == 4
 
 
 def test_missing_keys_and_urls_are_config_errors(settings, api):
-    with pytest.raises(ConfigError, match="FACTDESK_WEB__BRAVE_API_KEY"):
-        BraveSearch(settings, None, api.client())
-    with pytest.raises(ConfigError, match="FACTDESK_WEB__TAVILY_API_KEY"):
-        TavilySearch(settings, None, api.client())
-    with pytest.raises(ConfigError, match="FACTDESK_WEB__SEARXNG_URL"):
-        SearxngSearch(settings, None, api.client())
+    context = BuildContext(settings, shared={"http": api.client()})
+    with pytest.raises(ConfigError, match="FACTDESK_BACKENDS__BRAVE__API_KEY"):
+        build("search", "brave", context)
+    with pytest.raises(ConfigError, match="FACTDESK_BACKENDS__TAVILY__API_KEY"):
+        build("search", "tavily", context)
+    with pytest.raises(ConfigError, match="FACTDESK_BACKENDS__SEARXNG__URL"):
+        build("search", "searxng", context)
+
+
+def test_backends_built_through_the_registry_share_the_given_http_client(api, web_settings):
+    api.reply("/search", (200, SEARXNG))
+    context = BuildContext(web_settings, shared={"http": api.client()})
+    searx = build("search", "searxng", context)
+    assert isinstance(searx, SearxngSearch)
+    assert searx.search("eiffel tower 1889", 10)
+    assert api.requests[0].url.host == "searx.test"
 
 
 def test_search_results_are_cached_with_a_ttl(api, web_settings, tmp_path):
     now = [1000.0]
     cache = WebCache(tmp_path / "c.sqlite3", clock=lambda: now[0])
     api.reply("/search", (200, SEARXNG))
-    backend = SearxngSearch(web_settings, cache, api.client())
+    backend = SearxngSearch(web_settings, SEARX, cache, api.client())
     first = backend.search("eiffel", 10)
     assert backend.search("eiffel", 10) == first
     assert len(api.requests) == 1
     backend.search("other query", 10)
     assert len(api.requests) == 2
-    now[0] += web_settings.web.cache_ttl_s + 1
+    now[0] += web_settings.websearch.cache_ttl_s + 1
     backend.search("eiffel", 10)
     assert len(api.requests) == 3
 
@@ -260,8 +279,8 @@ def test_a_failing_backend_is_reported_while_others_succeed(api, web_settings, i
     api.reply("/res/v1/web/search", (200, BRAVE))
     backends = [
         index,
-        SearxngSearch(web_settings, None, api.client(), sleep=Sleeps()),
-        BraveSearch(web_settings, None, api.client()),
+        SearxngSearch(web_settings, SEARX, None, api.client(), sleep=Sleeps()),
+        BraveSearch(web_settings, BRAVE_KEY, None, api.client()),
     ]
     found = search(backends, [SearchQuery(text="Eiffel Tower 1889")], 10)
     assert found.backends == ["local", "searxng", "brave"]
@@ -272,10 +291,10 @@ def test_a_failing_backend_is_reported_while_others_succeed(api, web_settings, i
 def test_no_network_is_said_and_the_local_index_is_used(api, web_settings, index):
     api.reply("/search", httpx.ConnectError("[Errno -3] Temporary failure in name resolution"))
     api.reply("/res/v1/web/search", httpx.ConnectError("Network is unreachable"))
-    searx = SearxngSearch(web_settings, None, api.client(), sleep=Sleeps())
+    searx = SearxngSearch(web_settings, SEARX, None, api.client(), sleep=Sleeps())
     with pytest.raises(SearchUnreachableError):
         searx.search("q", 5)
-    brave = BraveSearch(web_settings, None, api.client(), sleep=Sleeps())
+    brave = BraveSearch(web_settings, BRAVE_KEY, None, api.client(), sleep=Sleeps())
     found = search([index, searx, brave], [SearchQuery(text="Eiffel Tower")], 5)
     assert found.hits and {h.backend for h in found.hits} == {"local"}
     assert found.errors[-1] == (
@@ -309,7 +328,7 @@ def test_ddgs_results_retry_on_rate_limit_and_accept_no_results(web_settings):
         RatelimitException("202 Ratelimit"), results, DDGSException("No results found.")
     )
     sleeps = Sleeps()
-    backend = DdgsSearch(web_settings, None, engine, sleep=sleeps)
+    backend = DdgsSearch(web_settings, DDGS, None, engine, sleep=sleeps)
     [hit] = backend.search("eiffel", 10)
     assert hit.passage.url == "https://www.toureiffel.paris/en" and hit.backend == "ddgs"
     assert sleeps == [0.5]
@@ -322,21 +341,22 @@ def test_ddgs_connection_failures_count_as_no_network(web_settings):
 
     offline = FakeDDGS(DDGSException("error sending request: dns error: failed to lookup"))
     with pytest.raises(SearchUnreachableError):
-        DdgsSearch(web_settings, None, offline).search("q", 5)
+        DdgsSearch(web_settings, DDGS, None, offline).search("q", 5)
     broken = FakeDDGS(DDGSException("unexpected markup"))
     with pytest.raises(SearchError) as raised:
-        DdgsSearch(web_settings, None, broken).search("q", 5)
+        DdgsSearch(web_settings, DDGS, None, broken).search("q", 5)
     assert not isinstance(raised.value, SearchUnreachableError)
 
 
 def test_web_expands_to_configured_backends_or_ddgs(settings, web_settings):
-    assert expand_backends(["local", "web"], settings.web) == ["local", "ddgs"]
-    assert expand_backends(["web", "local", "brave"], web_settings.web) == [
-        "searxng",
-        "brave",
-        "tavily",
+    assert search_backend_names(settings.model_copy(update={"search": WEB_SEARCH})) == [
         "local",
+        "ddgs",
     ]
+    both = web_settings.model_copy(
+        update={"search": WEB_SEARCH.model_copy(update={"backends": ["web", "local", "brave"]})}
+    )
+    assert search_backend_names(both) == ["brave", "searxng", "tavily", "local"]
 
 
 def test_the_web_preset_builds_ddgs_and_a_fetcher(settings):
@@ -356,11 +376,12 @@ def test_the_web_preset_builds_ddgs_and_a_fetcher(settings):
 
 def test_web_preset_and_env_configuration(monkeypatch, settings):
     monkeypatch.setenv("FACTDESK_PRESET", "web")
-    monkeypatch.setenv("FACTDESK_WEB__BRAVE_API_KEY", "brave-secret-123")
+    monkeypatch.setenv("FACTDESK_BACKENDS__BRAVE__API_KEY", "brave-secret-123")
     monkeypatch.setenv("FACTDESK_FETCH__ALLOW_HOSTS", '["10.0.0.0/8", "Intranet.Test"]')
     configured = Settings()
     assert configured.search.backends == ["local", "web"]
-    assert configured.web.brave_api_key.get_secret_value() == "brave-secret-123"
+    assert configured.backends["brave"]["api_key"].get_secret_value() == "brave-secret-123"
+    assert search_backend_names(configured) == ["local", "brave"]
     assert configured.fetch.allow_hosts == ["10.0.0.0/8", "intranet.test"]
     assert "brave-secret-123" not in configured.model_dump_json()
     with pytest.raises(ValueError, match="neither a host name nor a network"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from factdesk.models import VerdictLabel
+from factdesk.records import VerdictLabel
 
 Key = Literal[
     "disclaimer",

@@ -20,15 +20,14 @@ from urllib.parse import quote
 from pydantic import BaseModel, ValidationError
 
 from factdesk import modelpkgs, sourcemeta
+from factdesk.backends.fetch.http import FEED_TYPES, Fetcher
+from factdesk.backends.search.local import LocalIndex
 from factdesk.errors import InputError, UnsupportedContentError
 from factdesk.extract import Extracted, extract_html, extract_pdf, extract_plain
-from factdesk.index import LocalIndex
-from factdesk.models import Document, Page
-from factdesk.pagefetch import FEED_TYPES, Fetcher
-from factdesk.prompts import clean_untrusted
 from factdesk.protocols import PageFetcher
+from factdesk.records import Document, Page
 from factdesk.sourcemeta import canonical_url
-from factdesk.untrusted import defuse
+from factdesk.untrusted import clean_untrusted, defuse
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}

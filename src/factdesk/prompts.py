@@ -7,26 +7,12 @@ told to treat it as quoted material and never as instructions.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from factdesk.llm_types import ChatMessage, LLMRequest
-from factdesk.models import CATEGORIES
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FENCE = re.compile(r"<{2,}|>{2,}")
-_TAG = re.compile(r"<[^>]{0,200}>")
-
-
-def clean_untrusted(text: str, limit: int) -> str:
-    """Plain, single-spaced text with no markup or fence characters, at most `limit` chars."""
-    text = _TAG.sub(" ", text)
-    text = _FENCE.sub(" ", _CONTROL.sub(" ", text))
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0] + " …"
-    return text
+from factdesk.protocols import ChatMessage, LLMRequest
+from factdesk.records import CATEGORIES
+from factdesk.untrusted import clean_untrusted
 
 
 def evidence_block(key: int, title: str, source: str, text: str, limit: int = 900) -> str:

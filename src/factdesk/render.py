@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from factdesk.citations import CITATION_GROUP, parse_group
-from factdesk.models import PageRecord, Report
+from factdesk.records import PageRecord, Report
 
 LABELS = {
     "supported": "Supported",
@@ -53,6 +53,16 @@ def _page_line(page: PageRecord) -> str:
     )
 
 
+def usage_line(report: Report) -> str:
+    """Model calls and tokens per stage, for the stages that asked the model anything."""
+    return ", ".join(
+        f"{stage} {u.calls} call{'s' if u.calls != 1 else ''}, "
+        f"{u.prompt_tokens} in / {u.completion_tokens} out"
+        for stage, u in report.method.usage.items()
+        if u.calls
+    )
+
+
 def to_markdown(report: Report) -> str:
     v = report.verdict
     lines = [
@@ -91,6 +101,7 @@ def to_markdown(report: Report) -> str:
         f"- Passages considered: {len(m.passages_considered)}; used: {len(m.passages_used)}",
         f"- Model: {m.model}; preset: {m.preset}; settings hash: {m.settings_hash}",
         "- Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in m.timings.items()),
+        *([f"- Model tokens: {usage_line(report)}"] if usage_line(report) else []),
         f"- Grounding: {g.sentences} sentences checked, {g.verified} verified, "
         f"{g.recited} re-cited, {g.removed} removed",
         "",
@@ -133,6 +144,7 @@ def environment() -> jinja2.Environment:
     env.filters["safe_url"] = safe_url
     env.filters["page_line"] = _page_line
     env.filters["long_date"] = long_date
+    env.filters["usage_line"] = usage_line
     env.globals.update(LABELS=LABELS, STANCES=STANCES)
     return env
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
-from factdesk.models import SourceType
+from factdesk.records import SourceType
 
 
 class DomainInfo(BaseModel):

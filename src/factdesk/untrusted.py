@@ -44,3 +44,18 @@ def defuse(text: str) -> tuple[str, list[str]]:
         if clean:
             kept.append(" ".join(clean))
     return "\n".join(kept), removed[:MAX_LISTED]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FENCE = re.compile(r"<{2,}|>{2,}")
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def clean_untrusted(text: str, limit: int) -> str:
+    """Plain, single-spaced text with no markup or fence characters, at most `limit` chars."""
+    text = _TAG.sub(" ", text)
+    text = _FENCE.sub(" ", _CONTROL.sub(" ", text))
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    return text

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from factdesk.desk import Desk
+from factdesk.pipeline import Desk
 from factdesk.settings import Settings
 from factdesk.web import create_app
 

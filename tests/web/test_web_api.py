@@ -116,9 +116,15 @@ def test_a_failed_job_keeps_its_error_and_can_be_retried(client, llm):
     assert failed["status"] == "failed" and "the model crashed" in failed["error"]
     assert failed["report"] is None
     llm._answers["section"] = default_section
+    before = len(llm.calls)
     retried = client.post(f"/api/checks/{job_id}/retry")
     assert retried.status_code == 202
-    assert wait_for(client, job_id)["status"] == "done"
+    done = wait_for(client, job_id)
+    assert done["status"] == "done"
+    # the retry continued the job's check after its last finished stage
+    kinds = [r.kind for r in llm.calls[before:]]
+    assert kinds[0] == "section" and not {"understand", "stance", "judge"} & set(kinds)
+    assert done["stages"][0]["stage"] == "write"
     again = client.post(f"/api/checks/{job_id}/retry")
     assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
 
@@ -178,7 +184,7 @@ def test_an_unexpected_error_is_a_500_json_without_details(app, monkeypatch):
         raise RuntimeError("secret internals")
 
     with TestClient(app, raise_server_exceptions=False) as client:
-        monkeypatch.setattr(app.state.web.catalog, "search", explode)
+        monkeypatch.setattr(app.state.web.reports, "search", explode)
         response = client.get("/api/checks")
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"

@@ -1,5 +1,6 @@
 """The job pool: concurrency, restarts, interrupted jobs, refreshes and their versions."""
 
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -7,13 +8,15 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from tests.web.webtools import EXPO, QUESTION, check, gate, wait_for
 
-from factdesk.models import CheckRecord, Trail
+from factdesk.jobs.service import INTERRUPTED
+from factdesk.published import Job
+from factdesk.records import CheckRecord, Trail
 from factdesk.web import create_app
-from factdesk.web.jobs import INTERRUPTED
 
 
 def _count(desk, sql):
-    return desk.store._conn.execute(sql).fetchone()[0]
+    with sqlite3.connect(desk.settings.db_path) as db:
+        return db.execute(sql).fetchone()[0]
 
 
 def test_twenty_simultaneous_posts_are_all_accepted_run_once_and_published(desk, llm):
@@ -66,13 +69,16 @@ def _crashed_mid_check(desk, question, status):
         updated_at=moment,
         trail=Trail(stages_done=["understand", "plan"]),
     )
-    desk.store.save(record)
-    desk.store._conn.execute(
-        "INSERT INTO jobs(id, kind, question, status, check_id, created_at, started_at) "
-        "VALUES ('job000000001', 'check', ?, 'running', ?, ?, ?)",
-        (question, record.id, moment.isoformat(), moment.isoformat()),
-    )
+    desk.store.checks.save(record)
+    _running_job(desk, "job000000001", question, record.id)
     return record
+
+
+def _running_job(desk, job_id, question, check_id):
+    moment = datetime.now(UTC)
+    job = Job(id=job_id, kind="check", question=question, status="running", created_at=moment)
+    desk.store.jobs.add(job)
+    desk.store.jobs.update(job_id, check_id=check_id, started_at=moment)
 
 
 def test_a_job_running_when_the_server_stopped_is_interrupted_then_retried(desk):
@@ -80,24 +86,22 @@ def test_a_job_running_when_the_server_stopped_is_interrupted_then_retried(desk)
     with TestClient(create_app(desk)) as client:
         job = client.get("/api/checks/job000000001").json()
         assert job["status"] == "interrupted" and job["error"] == INTERRUPTED
-        check_record = desk.store.load("c0ffee0001")
+        check_record = desk.store.checks.load("c0ffee0001")
         assert (check_record.status, check_record.error) == ("failed", INTERRUPTED)
         assert check_record.trail.stages_done == ["understand", "plan"]
         assert client.post("/api/checks/job000000001/retry").status_code == 202
         done = wait_for(client, "job000000001")
     assert done["status"] == "done" and done["report"]["question"] == QUESTION
-    assert desk.store.load("c0ffee0001").status == "failed"  # the old attempt stays on record
+    # made with other settings, the interrupted check started over under its own id
+    assert done["report"]["id"] == "c0ffee0001"
+    assert desk.store.checks.load("c0ffee0001").status == "done"
 
 
 def test_a_check_that_finished_just_before_a_crash_is_published_not_lost(desk):
     from factdesk.pipeline import run_check
 
     finished = run_check(desk, QUESTION)
-    desk.store._conn.execute(
-        "INSERT INTO jobs(id, kind, question, status, check_id, created_at) "
-        "VALUES ('job000000002', 'check', ?, 'running', ?, ?)",
-        (QUESTION, finished.id, finished.created_at.isoformat()),
-    )
+    _running_job(desk, "job000000002", QUESTION, finished.id)
     with TestClient(create_app(desk)) as client:
         job = client.get("/api/checks/job000000002").json()
     assert job["status"] == "done"

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.web.webtools import EXPO, QUESTION, check, wait_for
 
-from factdesk.models import Document
 from factdesk.pipeline import STAGES
+from factdesk.records import Document
 from factdesk.web import create_app
 from factdesk.web.guards import CONTENT_SECURITY_POLICY
 

@@ -9,8 +9,8 @@ import time
 
 from fastapi.testclient import TestClient
 
-from factdesk.backends.scripted import DEFAULT_ANSWERS, ScriptedLLM
-from factdesk.models import Document
+from factdesk.backends.llm.scripted import DEFAULT_ANSWERS, ScriptedLLM
+from factdesk.records import Document
 
 QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
 EXPO = Document(

@@ -1,6 +1,3 @@
-"""Built-in backends; importing this package registers them (plugins do the same)."""
-
-from factdesk import index, websearch
-from factdesk.backends import embedders, hosted, llama_cpp, scripted
-
-__all__ = ["embedders", "hosted", "index", "llama_cpp", "scripted", "websearch"]
+"""The built-in backends. Each module registers itself through the `factdesk.plugins`
+entry point named in pyproject.toml, exactly as a third-party plugin would; nothing
+here imports them."""

@@ -2,7 +2,7 @@
 
 `create_app` takes a desk (tests build one with the scripted LLM) or settings (the
 server builds the desk the settings name). Nothing is global: every route reaches the
-desk, catalogue, jobs and guards through `request.app.state.web`.
+desk, jobs and guards through `request.app.state.web` (see `deps`).
 """
 
 from __future__ import annotations
@@ -10,19 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from factdesk.desk import Desk
 from factdesk.errors import (
     AuthError,
     BackendError,
@@ -32,11 +28,13 @@ from factdesk.errors import (
     NotFoundError,
     RateLimitedError,
 )
-from factdesk.render import environment
-from factdesk.settings import ServerSettings, Settings
-from factdesk.web.catalog import Catalog
+from factdesk.jobs.service import JobService
+from factdesk.pipeline import Desk
+from factdesk.plugins import BuildContext, build_queue
+from factdesk.settings import Settings
+from factdesk.web import routes_api, routes_pages
+from factdesk.web.deps import WebState, render_page
 from factdesk.web.guards import BodyLimit, Guards, SecurityHeaders
-from factdesk.web.jobs import JobQueue
 from factdesk.web.schemas import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
@@ -52,54 +50,6 @@ ERRORS: tuple[tuple[type[FactdeskError], int, str], ...] = (
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-@dataclass
-class WebState:
-    """Everything a route needs, built once per app."""
-
-    desk: Desk
-    catalog: Catalog
-    jobs: JobQueue
-    guards: Guards
-
-    @property
-    def settings(self) -> ServerSettings:
-        return self.desk.settings.server
-
-
-def web(request: Request) -> WebState:
-    state: WebState = request.app.state.web
-    return state
-
-
-State = Annotated[WebState, Depends(web)]
-bearer = HTTPBearer(auto_error=False, description="The API token, when the server sets one.")
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def read_guard(request: Request) -> None:
-    """Every page and API call spends one request of the client's read allowance."""
-    web(request).guards.reads.take(client_of(request))
-
-
-def write_guard(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
-    """API writes spend the write allowance and need the token, when one is set."""
-    guards = web(request).guards
-    guards.writes.take(client_of(request))
-    guards.check_token(credentials.credentials if credentials else None)
-
-
-def render_page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page from templates/web/, autoescaped by the report renderer's environment."""
-    html = environment().get_template(f"web/{name}").render(**context)
-    return HTMLResponse(html, status_code=status_code)
-
-
 def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True) -> FastAPI:
     """The app over one desk; workers start and stop with the app's lifespan."""
     desk = (
@@ -107,13 +57,8 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
         if isinstance(desk_or_settings, Desk)
         else Desk.from_settings(desk_or_settings)
     )
-    catalog = Catalog(desk.store)
-    state = WebState(
-        desk=desk,
-        catalog=catalog,
-        jobs=JobQueue(desk, catalog, desk.settings.server.workers),
-        guards=Guards(desk.settings.server),
-    )
+    queue = build_queue(BuildContext(desk.settings, embedder=desk.embedder))
+    state = WebState(desk=desk, jobs=JobService(desk, queue), guards=Guards(desk.settings.server))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -139,9 +84,6 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     app.add_middleware(BodyLimit, max_bytes=desk.settings.server.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    from factdesk.web import routes_api, routes_pages
-
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     return app

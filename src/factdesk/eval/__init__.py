@@ -1,0 +1,61 @@
+"""Evaluation on labelled claim sets (`factdesk eval`): data, predictions, metrics."""
+
+from factdesk.eval.data import (
+    BenchmarkClaim,
+    Prediction,
+    corpus_documents,
+    corpus_id,
+    corpus_index,
+    distinct,
+    done_ids,
+    load_claims,
+    read_jsonl,
+    read_models,
+)
+from factdesk.eval.metrics import (
+    Metrics,
+    print_metrics,
+    read_predictions,
+    recall_at_5,
+    save_metrics,
+    score,
+)
+from factdesk.eval.predict import (
+    CLAIM_ONLY_CHOICES,
+    Baseline,
+    ClaimTrace,
+    PassageTrace,
+    claim_text,
+    majority_label,
+    predict_claim_only,
+    predict_pipeline,
+    run,
+)
+
+__all__ = [
+    "CLAIM_ONLY_CHOICES",
+    "Baseline",
+    "BenchmarkClaim",
+    "ClaimTrace",
+    "Metrics",
+    "PassageTrace",
+    "Prediction",
+    "claim_text",
+    "corpus_documents",
+    "corpus_id",
+    "corpus_index",
+    "distinct",
+    "done_ids",
+    "load_claims",
+    "majority_label",
+    "predict_claim_only",
+    "predict_pipeline",
+    "print_metrics",
+    "read_jsonl",
+    "read_models",
+    "read_predictions",
+    "recall_at_5",
+    "run",
+    "save_metrics",
+    "score",
+]

@@ -1,0 +1,260 @@
+"""Stage 8: every factual sentence must rest on the passages it cites.
+
+Each sentence of the draft is checked against each passage it cites: first
+lexically (its content words and every number must appear in the passage), and
+where that is inconclusive by asking the model a yes/no question about that one
+passage. A sentence whose citations fail is re-cited to a passage that does
+support it, or removed. Then evidence keys become source numbers, by first
+appearance, and the contract (every [n] names a source, every source is cited)
+is checked before anything is published.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from factdesk import citations
+from factdesk.errors import FactdeskError
+from factdesk.prompts import VERIFY, evidence_block
+from factdesk.protocols import LLM
+from factdesk.records import (
+    Draft,
+    Evidence,
+    Grounding,
+    GroundOutcome,
+    Report,
+    Section,
+    SentenceCheck,
+    Source,
+    StanceLabel,
+    Verdict,
+)
+from factdesk.text import STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+(?:[.,]\d+)*", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+MAX_RECITE_CANDIDATES = 2
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    return {_stem(w) for w in (m.lower() for m in _WORD.findall(text)) if w not in STOPWORDS}
+
+
+def numbers_in(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|without)\b|n't\b", re.I)
+
+
+def lexical_support(sentence: str, passage: str) -> float:
+    """Share of the sentence's content words found in the passage.
+
+    At most 0.2 when the sentence has a number the passage lacks, and at most 0.5 (so
+    the model decides) when only the sentence is negated: word overlap cannot see that
+    "was not built in 1889" contradicts "was built in 1889".
+    """
+    words = content_words(sentence)
+    if not words:
+        return 0.0
+    score = len(words & content_words(passage)) / len(words)
+    if not numbers_in(sentence) <= numbers_in(passage):
+        score = min(score, 0.2)
+    if _NEGATION.search(sentence) and not _NEGATION.search(passage):
+        score = min(score, 0.5)
+    return score
+
+
+@dataclass
+class GroundingPolicy:
+    with_llm: bool = True
+    lexical_pass: float = 0.75
+    lexical_fail: float = 0.25
+    llm_pass: float = 0.5
+
+
+@dataclass
+class _Sentence:
+    text: str
+    written_keys: list[int]
+    verified: list[int] = field(default_factory=list)
+    outcome: GroundOutcome = "removed"
+
+
+class _Checker:
+    """Caches verdicts per (sentence, passage) so no pair is judged twice."""
+
+    def __init__(self, llm: LLM, evidence: dict[int, Evidence], policy: GroundingPolicy) -> None:
+        self.llm, self.evidence, self.policy = llm, evidence, policy
+        self._cache: dict[tuple[str, int], float] = {}
+
+    def lexical(self, sentence: str, key: int) -> float:
+        return lexical_support(
+            sentence, self.evidence[key].passage.text + " " + self.evidence[key].passage.title
+        )
+
+    def supports(self, sentence: str, key: int) -> float:
+        """A support score in [0, 1]; above `lexical_pass` or `llm_pass` means supported."""
+        if (sentence, key) in self._cache:
+            return self._cache[(sentence, key)]
+        lexical = self.lexical(sentence, key)
+        if lexical >= self.policy.lexical_pass or lexical <= self.policy.lexical_fail:
+            score = 1.0 if lexical >= self.policy.lexical_pass else 0.0
+        elif not self.policy.with_llm:
+            score = 1.0 if lexical >= 0.5 else 0.0
+        else:
+            passage = self.evidence[key].passage
+            block = evidence_block(
+                key, passage.title, passage.outlet or passage.domain, passage.text
+            )
+            probs = self.llm.classify(
+                VERIFY.render(passage=block, sentence=sentence), ("Yes", "No")
+            ).probs
+            score = 1.0 if probs["Yes"] >= self.policy.llm_pass else 0.0
+        self._cache[(sentence, key)] = score
+        return score
+
+
+def _check_sentence(checker: _Checker, sentence: _Sentence) -> None:
+    known = [k for k in sentence.written_keys if k in checker.evidence]
+    sentence.verified = [k for k in known if checker.supports(sentence.text, k) > 0]
+    if sentence.verified:
+        sentence.outcome = "verified"
+        return
+    ranked = sorted(checker.evidence, key=lambda k: -checker.lexical(sentence.text, k))
+    for key in ranked[:MAX_RECITE_CANDIDATES]:
+        if key not in known and checker.supports(sentence.text, key) > 0:
+            sentence.verified, sentence.outcome = [key], "recited"
+            return
+    sentence.outcome = "removed"
+
+
+_PRONOUN_START = re.compile(r"^(?:it|its|they|their|he|his|she|her|this|these)\b", re.I)
+
+
+def _unclear_referent(
+    checker: _Checker, sentence: _Sentence, previous: citations.CitedSentence | None
+) -> bool:
+    """A sentence that opens with a pronoun but rests on a different source than the
+    sentence before it reads as if it were about that sentence's subject: "It served as
+    a royal residence [2]" after a sentence about the Eiffel Tower [1]."""
+    if previous is None or not _PRONOUN_START.match(sentence.text):
+        return False
+    documents = {checker.evidence[k].passage.doc_id for k in sentence.verified}
+    before = {checker.evidence[k].passage.doc_id for k in previous.keys if k in checker.evidence}
+    return not documents & before
+
+
+def _ground_text(checker: _Checker, text: str, language: str, grounding: Grounding) -> str:
+    kept: list[citations.CitedSentence] = []
+    for cited in citations.split_cited(text, language):
+        sentence = _Sentence(cited.text, cited.keys)
+        _check_sentence(checker, sentence)
+        if sentence.outcome != "removed" and _unclear_referent(
+            checker, sentence, kept[-1] if kept else None
+        ):
+            sentence.outcome, sentence.verified = "removed", []
+        grounding.sentences += 1
+        grounding.cited += int(any(k in checker.evidence for k in cited.keys))
+        grounding.verified += int(sentence.outcome == "verified")
+        grounding.recited += int(sentence.outcome == "recited")
+        grounding.removed += int(sentence.outcome == "removed")
+        grounding.checks.append(
+            SentenceCheck(text=cited.text, citations=sentence.verified, outcome=sentence.outcome)
+        )
+        if sentence.outcome != "removed":
+            kept.append(citations.CitedSentence(cited.text, sentence.verified))
+    return citations.join_sentences(kept)
+
+
+def ground(
+    llm: LLM,
+    draft: Draft,
+    evidence: Sequence[Evidence],
+    verdict: Verdict,
+    language: str,
+    policy: GroundingPolicy,
+) -> tuple[Draft, Grounding]:
+    """The draft with only supported sentences, each citing evidence keys it rests on."""
+    checker = _Checker(llm, {e.key: e for e in evidence}, policy)
+    grounding = Grounding()
+    summary = _ground_text(checker, draft.executive_summary, language, grounding)
+    sections: list[Section] = []
+    for section in draft.sections:
+        if section.kind == "limits":
+            sections.append(section)
+            continue
+        body = _ground_text(checker, section.body, language, grounding)
+        if body:
+            sections.append(section.model_copy(update={"body": body}))
+    bottom = _ground_text(checker, draft.bottom_line, language, grounding)
+    return Draft(
+        executive_summary=summary or verdict.summary,
+        sections=sections,
+        bottom_line=bottom or verdict.summary,
+    ), grounding
+
+
+def _source_stance(items: Sequence[Evidence]) -> StanceLabel:
+    stances = {e.stance() for e in items}
+    if "supports" in stances and "refutes" not in stances:
+        return "supports"
+    if "refutes" in stances and "supports" not in stances:
+        return "refutes"
+    return "context"
+
+
+def number_sources(draft: Draft, evidence: Sequence[Evidence]) -> tuple[Draft, list[Source]]:
+    """Replace evidence keys with source numbers by first appearance; list the sources."""
+    by_key = {e.key: e for e in evidence}
+    key_to_doc = {e.key: e.passage.doc_id for e in evidence}
+    texts = [draft.executive_summary, *(s.body for s in draft.sections), draft.bottom_line]
+    numbers = citations.number_sources((citations.parse_keys(t) for t in texts), key_to_doc)
+    mapping = {key: numbers[doc] for key, doc in key_to_doc.items() if doc in numbers}
+
+    sources: list[Source] = []
+    for doc, n in sorted(numbers.items(), key=lambda item: item[1]):
+        items = [by_key[k] for k, d in key_to_doc.items() if d == doc]
+        first = items[0].passage
+        sources.append(
+            Source(
+                n=n,
+                title=first.title,
+                url=first.url,
+                domain=first.domain,
+                outlet=first.outlet,
+                published=first.published,
+                source_type=first.source_type,
+                stance=_source_stance(items),
+                passage_ids=[e.passage.id for e in items],
+            )
+        )
+    numbered = Draft(
+        executive_summary=citations.renumber_text(draft.executive_summary, mapping),
+        sections=[
+            s.model_copy(update={"body": citations.renumber_text(s.body, mapping)})
+            for s in draft.sections
+        ],
+        bottom_line=citations.renumber_text(draft.bottom_line, mapping),
+    )
+    return numbered, sources
+
+
+def check_contract(report: Report) -> None:
+    """Refuse to publish a report whose citations and sources do not match."""
+    texts = [report.executive_summary, *(s.body for s in report.sections), report.bottom_line]
+    problems = citations.citation_problems(texts, [s.n for s in report.sources])
+    if [s.n for s in report.sources] != list(range(1, len(report.sources) + 1)):
+        problems.append("sources are not numbered 1..n")
+    if problems:
+        raise FactdeskError("The report breaks the citation contract: " + "; ".join(problems))

@@ -1,0 +1,210 @@
+"""The ten stages as steps over the run record: each reads what earlier stages added to
+the trail, calls its stage function, adds its own output, and returns a one-line note
+for progress displays. Steps hold no logic of their own beyond that plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from factdesk.pipeline import evidence as evidence_stage
+from factdesk.pipeline import fetch as fetch_stage
+from factdesk.pipeline import followup as followup_stage
+from factdesk.pipeline import ground as ground_stage
+from factdesk.pipeline import plan as plan_stage
+from factdesk.pipeline import search as search_stage
+from factdesk.pipeline import stance as stance_stage
+from factdesk.pipeline import understand as understand_stage
+from factdesk.pipeline import verdict as verdict_stage
+from factdesk.pipeline import write as write_stage
+from factdesk.pipeline.desk import Desk
+from factdesk.protocols import LLM
+from factdesk.records import Draft, Trail, Understanding, Verdict
+
+
+@dataclass
+class StepContext:
+    """What a step works with: the desk, the run record, and the stage's metered models."""
+
+    desk: Desk
+    trail: Trail
+    judge: LLM
+    writer: LLM
+
+    @property
+    def understanding(self) -> Understanding:
+        if self.trail.understanding is None:
+            raise RuntimeError("the understand stage has not run")
+        return self.trail.understanding
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.trail.verdict is None:
+            raise RuntimeError("the verdict stage has not run")
+        return self.trail.verdict
+
+    @property
+    def draft(self) -> Draft:
+        if self.trail.draft is None:
+            raise RuntimeError("the write stage has not run")
+        return self.trail.draft
+
+
+Step = Callable[[StepContext], str]
+
+
+def understand(run: StepContext) -> str:
+    cfg = run.desk.settings.pipeline
+    found = understand_stage.understand(run.judge, run.trail.question, cfg.max_claims)
+    run.trail.understanding = found
+    return f"{found.category}; {len(found.claims)} claim(s)"
+
+
+def plan(run: StepContext) -> str:
+    cfg = run.desk.settings.pipeline
+    run.trail.queries = plan_stage.plan(run.judge, run.understanding, cfg.max_queries)
+    return f"{len(run.trail.queries)} queries"
+
+
+def search(run: StepContext) -> str:
+    settings = run.desk.settings
+    found = search_stage.search(
+        run.desk.searchers,
+        run.trail.queries,
+        settings.search.per_query,
+        concurrency=settings.websearch.concurrency,
+    )
+    run.trail.candidates, run.trail.hit_count = found.hits, len(found.hits)
+    run.trail.backends, run.trail.backend_errors = found.backends, found.errors
+    return f"{len(found.hits)} hits"
+
+
+def fetch(run: StepContext) -> str:
+    settings = run.desk.settings
+    read = fetch_stage.fetch(
+        run.desk.fetcher,
+        run.trail.candidates,
+        max_pages=settings.fetch.max_pages if settings.fetch.enabled else 0,
+        passages_per_page=settings.fetch.passages_per_page,
+        chunk_words=settings.index.chunk_words,
+        overlap_words=settings.index.chunk_overlap_words,
+        rrf_k=settings.search.rrf_k,
+    )
+    run.trail.candidates, run.trail.pages = read.hits, read.pages
+    if not read.pages:
+        return "no web results to read"
+    unread = len(read.pages) - read.count("fetched", "cached")
+    return (
+        f"{read.count('fetched')} pages read, {read.count('cached')} from cache, {unread} not read"
+    )
+
+
+def evidence(run: StepContext) -> str:
+    settings = run.desk.settings
+    cfg = settings.pipeline
+    chosen = evidence_stage.select_evidence(
+        run.desk.embedder,
+        run.understanding.claims,
+        run.trail.candidates,
+        k=cfg.evidence_k,
+        max_per_document=cfg.max_per_document,
+        min_relevance=cfg.min_relevance,
+        mmr_lambda=cfg.mmr_lambda,
+        rrf_k=settings.search.rrf_k,
+        known_vectors=evidence_stage.stored_vectors(run.desk.searchers, run.trail.candidates),
+    )
+    run.trail.evidence, run.trail.considered = chosen.evidence, chosen.considered
+    run.trail.candidates = []  # chosen: the pool is no longer needed
+    return f"{len(chosen.evidence)} of {len(chosen.considered)} passages"
+
+
+def stance(run: StepContext) -> str:
+    cfg = run.desk.settings.pipeline
+    claims = run.understanding.claims
+    judged = stance_stage.judge(
+        run.judge,
+        claims,
+        run.trail.evidence,
+        threshold=cfg.stance_threshold,
+        min_relevance=cfg.min_relevance,
+        log_bias=cfg.stance_log_bias,
+    )
+    run.trail.evidence = judged
+    run.trail.assessments = stance_stage.assess(
+        run.judge, claims, judged, min_relevance=cfg.min_relevance
+    )
+    return ", ".join(f"[{e.key}] {e.stance()}" for e in judged)
+
+
+def verdict(run: StepContext) -> str:
+    cfg = run.desk.settings.pipeline
+    decided = verdict_stage.decide(
+        run.understanding.claims,
+        run.trail.evidence,
+        run.trail.assessments,
+        log_bias=cfg.verdict_log_bias,
+        passage_weight=cfg.verdict_passage_weight,
+        min_top_relevance=cfg.verdict_min_top_relevance,
+        language=run.understanding.language,
+    )
+    run.trail.verdict = decided
+    return f"{decided.label} ({decided.confidence:.2f})"
+
+
+def write(run: StepContext) -> str:
+    cfg = run.desk.settings.pipeline
+    run.trail.draft = write_stage.write(
+        run.writer,
+        run.understanding,
+        run.trail.evidence,
+        run.verdict,
+        per_section=cfg.passages_per_section,
+        min_sections=cfg.sections_min,
+        max_sections=cfg.sections_max,
+        section_max_tokens=cfg.section_max_tokens,
+        considered=len(run.trail.considered),
+        min_relevance=cfg.write_min_relevance,
+    )
+    return f"{len(run.draft.sections)} sections"
+
+
+def ground(run: StepContext) -> str:
+    cfg = run.desk.settings.pipeline
+    policy = ground_stage.GroundingPolicy(
+        with_llm=cfg.ground_with_llm,
+        lexical_pass=cfg.ground_lexical_pass,
+        lexical_fail=cfg.ground_lexical_fail,
+        llm_pass=cfg.ground_llm_pass,
+    )
+    grounded, grounding = ground_stage.ground(
+        run.judge, run.draft, run.trail.evidence, run.verdict, run.understanding.language, policy
+    )
+    run.trail.draft, run.trail.sources = ground_stage.number_sources(grounded, run.trail.evidence)
+    run.trail.grounding = grounding
+    return (
+        f"{grounding.verified} verified, {grounding.recited} re-cited, "
+        f"{grounding.removed} removed of {grounding.sentences}"
+    )
+
+
+def followup(run: StepContext) -> str:
+    run.trail.followups = followup_stage.followups(
+        run.writer, run.understanding, run.verdict, run.draft.sections
+    )
+    return f"{len(run.trail.followups)} questions"
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("understand", understand),
+    ("plan", plan),
+    ("search", search),
+    ("fetch", fetch),
+    ("evidence", evidence),
+    ("stance", stance),
+    ("verdict", verdict),
+    ("write", write),
+    ("ground", ground),
+    ("followup", followup),
+)
+STAGES: tuple[str, ...] = tuple(name for name, _ in STEPS)
+RESEARCH_STAGES = STAGES[: STAGES.index("verdict") + 1]

@@ -1,0 +1,228 @@
+"""What the stages make of the evidence: claims, stances, verdicts, and the report."""
+
+from __future__ import annotations
+
+import typing
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from factdesk.records.sources import PageRecord, Passage, SourceType
+
+VerdictLabel = Literal["supported", "refuted", "conflicting", "not_enough_evidence"]
+VERDICT_LABELS: tuple[VerdictLabel, ...] = typing.get_args(VerdictLabel)
+StanceLabel = Literal["supports", "refutes", "context"]
+Category = Literal[
+    "politics",
+    "health",
+    "science",
+    "technology",
+    "media",
+    "economy",
+    "environment",
+    "history",
+    "culture",
+    "sports",
+    "law",
+    "other",
+]
+CATEGORIES: tuple[Category, ...] = typing.get_args(Category)
+QueryAngle = Literal["claim", "keywords", "official", "critics", "data", "fact_check", "background"]
+
+
+class Claim(BaseModel):
+    """One checkable statement derived from the question."""
+
+    id: str
+    text: str
+
+
+class Understanding(BaseModel):
+    """The question as the rest of the pipeline sees it."""
+
+    question: str
+    normalized: str
+    language: str = "en"
+    category: Category = "other"
+    claims: list[Claim]
+
+
+class SearchQuery(BaseModel):
+    text: str
+    angle: QueryAngle = "claim"
+
+
+class StanceScores(BaseModel):
+    """Probabilities that a passage supports, refutes or only gives context for a claim."""
+
+    supports: float = 0.0
+    refutes: float = 0.0
+    context: float = 1.0
+
+
+class StanceJudgement(BaseModel):
+    """`scores` are calibrated; `raw` is what the model said (None when it was not asked)."""
+
+    claim_id: str
+    passage_id: str
+    stance: StanceLabel
+    scores: StanceScores
+    raw: StanceScores | None = None
+    relevance: float = 0.0
+
+
+class ClaimAssessment(BaseModel):
+    """The model's judgement of a claim against all its on-topic passages at once:
+    probabilities that the evidence shows it true, false, mixed, or does not say."""
+
+    claim_id: str
+    true: float = 0.0
+    false: float = 0.0
+    mixed: float = 0.0
+    unknown: float = 1.0
+    passages: int = 0
+
+
+class Evidence(BaseModel):
+    """A passage chosen for the report, keyed for the writer (`key` 1..k)."""
+
+    key: int
+    passage: Passage
+    relevance: float
+    judgements: list[StanceJudgement] = Field(default_factory=list)
+
+    def stance(self) -> StanceLabel:
+        """The strongest stance this passage takes toward any claim."""
+        if not self.judgements:
+            return "context"
+        best = max(self.judgements, key=lambda j: max(j.scores.supports, j.scores.refutes))
+        return best.stance
+
+    def ref(self) -> PassageRef:
+        """This passage as the method trail lists it."""
+        return PassageRef(
+            passage_id=self.passage.id,
+            title=self.passage.title,
+            url=self.passage.url,
+            score=self.relevance,
+            stance=self.stance(),
+        )
+
+
+class ClaimVerdict(BaseModel):
+    claim_id: str
+    label: VerdictLabel
+    confidence: float
+    support: float = 0.0
+    refute: float = 0.0
+    assessment: ClaimAssessment | None = None
+
+
+class Verdict(BaseModel):
+    label: VerdictLabel
+    confidence: float = Field(ge=0.0, le=1.0)
+    summary: str = ""
+    per_claim: list[ClaimVerdict] = Field(default_factory=list)
+
+
+class Section(BaseModel):
+    """A numbered report section; "limits" sections speak about the evidence, not the world,
+    and carry no citations."""
+
+    heading: str
+    body: str
+    kind: Literal["evidence", "limits"] = "evidence"
+
+
+class Draft(BaseModel):
+    """Report text as written, citing evidence keys like [2]; not yet grounded."""
+
+    executive_summary: str
+    sections: list[Section]
+    bottom_line: str
+
+
+class Source(BaseModel):
+    n: int
+    title: str
+    url: str = ""
+    domain: str = ""
+    outlet: str = ""
+    published: date | None = None
+    source_type: SourceType = "other"
+    stance: StanceLabel = "context"
+    passage_ids: list[str] = Field(default_factory=list)
+
+
+class PassageRef(BaseModel):
+    """A passage as recorded in the method trail."""
+
+    passage_id: str
+    title: str
+    url: str = ""
+    score: float = 0.0
+    stance: StanceLabel | None = None
+
+
+class StageUsage(BaseModel):
+    """Model calls a stage made and the tokens they cost."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Method(BaseModel):
+    """The method trail as a report shows it: a view of the run record (`Trail.method`)."""
+
+    queries: list[SearchQuery] = Field(default_factory=list)
+    backends: list[str] = Field(default_factory=list)
+    backend_errors: list[str] = Field(default_factory=list)
+    pages: list[PageRecord] = Field(default_factory=list)
+    passages_considered: list[PassageRef] = Field(default_factory=list)
+    passages_used: list[PassageRef] = Field(default_factory=list)
+    model: str = ""
+    settings_hash: str = ""
+    preset: str = ""
+    timings: dict[str, float] = Field(default_factory=dict)
+    usage: dict[str, StageUsage] = Field(default_factory=dict)
+
+
+GroundOutcome = Literal["verified", "recited", "removed"]
+
+
+class SentenceCheck(BaseModel):
+    """How the ground stage judged one sentence of the draft (citations are evidence keys)."""
+
+    text: str
+    citations: list[int]
+    outcome: GroundOutcome
+
+
+class Grounding(BaseModel):
+    sentences: int = 0
+    cited: int = 0
+    verified: int = 0
+    removed: int = 0
+    recited: int = 0
+    checks: list[SentenceCheck] = Field(default_factory=list)
+
+
+class Report(BaseModel):
+    id: str
+    question: str
+    title: str
+    language: str
+    category: Category
+    checked_on: date
+    disclaimer: str
+    claims: list[Claim]
+    verdict: Verdict
+    executive_summary: str
+    sections: list[Section]
+    bottom_line: str
+    sources: list[Source]
+    followups: list[str]
+    method: Method
+    grounding: Grounding

