@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from factdesk import eval as ev
-from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.backends.llm.scripted import ScriptedLLM, understanding_answer
 from factdesk.errors import InputError
 
 CORPUS = [
@@ -107,7 +107,7 @@ def test_a_failed_check_is_kept_as_no_verdict_and_the_run_goes_on(tmp_path, desk
         claim = request.variables["question"]
         if "Bananas" in claim:
             return "not JSON at all"
-        return json.dumps({"normalized": claim, "category": "other", "claims": [claim]})
+        return understanding_answer(claim)
 
     desk.llm = ScriptedLLM({"understand": understand})
     out = tmp_path / "preds.jsonl"
@@ -191,3 +191,11 @@ def test_eval_cli_end_to_end_with_scripted_model(tmp_path):
     result = subprocess.run(too_far, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "none left after skipping 3" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_calibration_error_compares_confidence_with_accuracy():
+    from factdesk.eval.metrics import calibration_error
+
+    assert calibration_error([(True, 0.95), (True, 0.95)]) == 0.05
+    assert calibration_error([(True, 0.9), (False, 0.9)]) == 0.4
+    assert calibration_error([(True, 0.75), (False, 0.25)]) == 0.25

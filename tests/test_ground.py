@@ -96,15 +96,54 @@ def test_ambiguous_sentences_go_to_the_model_and_follow_its_answer():
     )
     assert sentence.replace(" [2]", "") in asked
     assert grounding.checks[0].outcome == "removed"
-    assert grounded.executive_summary == VERDICT.summary  # nothing left: the verdict speaks
+    assert grounded.executive_summary == ""  # nothing left: compose lets the verdict speak
 
 
-def test_empty_blocks_fall_back_and_empty_sections_are_dropped():
+def test_unsupported_text_and_empty_sections_are_dropped():
     draft = _draft("Aliens built it [1].", "Aliens again [2].", bottom="Aliens [3].")
+    draft.facts = ["Aliens built the tower [1]."]
     grounded, _ = ground(ScriptedLLM(), draft, EVIDENCE, VERDICT, "en", GroundingPolicy())
-    assert grounded.executive_summary == VERDICT.summary
-    assert grounded.bottom_line == VERDICT.summary
+    assert (grounded.executive_summary, grounded.bottom_line, grounded.facts) == ("", "", [])
     assert [s.kind for s in grounded.sections] == ["limits"]
+
+
+def test_a_sentence_restating_a_rejected_claim_is_removed_whatever_it_cites():
+    refuted = VERDICT.model_copy(update={"label": "refuted"})
+    claim = "The Eiffel Tower was completed in 1889."
+    draft = _draft("The Eiffel Tower was completed in 1889 [1].", "x")
+    draft.facts = ["The Eiffel Tower was not completed in 1890 [1]."]
+    grounded, grounding = ground(
+        ScriptedLLM(), draft, EVIDENCE, refuted, "en", GroundingPolicy(), claim=claim
+    )
+    assert grounded.executive_summary == ""
+    assert grounding.checks[0].outcome == "removed"
+    upheld, _ = ground(
+        ScriptedLLM(), draft, EVIDENCE, VERDICT, "en", GroundingPolicy(), claim=claim
+    )
+    assert upheld.executive_summary == "The Eiffel Tower was completed in 1889 [1]."
+
+
+def test_a_restatement_is_put_to_the_model_even_when_every_word_matches():
+    asked = []
+
+    def verify(request, choices):
+        asked.append(request.variables["sentence"])
+        return {"Yes": 0.1, "No": 0.9}
+
+    llm = ScriptedLLM(choices={"verify": verify})
+    claim = "Albert Einstein received the Nobel Prize for his theory of relativity."
+    sentence = "Albert Einstein received the Nobel Prize for his theory of relativity [1]."
+    passage = _evidence(
+        1,
+        "einstein",
+        "Albert Einstein received the Nobel Prize in 1921 for the photoelectric effect, "
+        "not for his theory of relativity.",
+    )
+    grounded, _ = ground(
+        llm, _draft(sentence, "x"), [passage], VERDICT, "en", GroundingPolicy(), claim=claim
+    )
+    assert asked == [sentence.replace(" [1]", "")]
+    assert grounded.executive_summary == ""
 
 
 def test_number_sources_by_first_appearance_merging_passages_of_one_document():

@@ -85,7 +85,10 @@ def test_openai_completion_sends_schema_and_key(api, settings):
     assert body["response_format"]["json_schema"]["schema"]["required"] == [
         "normalized",
         "category",
-        "claims",
+        "claim",
+        "question",
+        "claimed",
+        "subject",
     ]
     assert body["messages"][0]["role"] == "system"
 
@@ -184,6 +187,6 @@ def test_anthropic_continues_a_prefilled_answer(api, settings):
 
     api.replies.append((200, {"content": [{"type": "text", "text": " The council\nText: x."}]}))
     llm = _llm(api, "anthropic")
-    response = llm.complete(SECTION.render(language="English", passages="P"))
+    response = llm.complete(SECTION.render(passages="P", subject="S", question="Q?"))
     assert response.text == "Heading: The council\nText: x."
     assert api.requests[0][1]["messages"][-1] == {"role": "assistant", "content": "Heading:"}

@@ -82,6 +82,7 @@ def test_a_failing_stage_leaves_a_failed_record_with_its_trail(desk, llm):
         "fetch",
         "evidence",
         "stance",
+        "point",
         "verdict",
     ]
     assert record.trail.verdict is not None and record.trail.queries
@@ -91,7 +92,7 @@ def test_ctrl_c_marks_the_check_failed_and_keeps_the_trail(desk, llm):
     def interrupt(request):
         raise KeyboardInterrupt
 
-    llm._answers["plan"] = interrupt
+    llm._answers["section"] = interrupt
     with pytest.raises(CheckInterrupted):
         run_check(desk, QUESTION)
     record = desk.store.checks.recent(1)[0]
@@ -172,7 +173,7 @@ def test_judge_and_writer_can_be_different_models(desk, llm):
     record = run_check(replace(desk, writer=writer), QUESTION)
     written = {r.kind for r in writer.calls}
     judged = {r.kind for r in llm.calls}
-    assert written == {"section", "summary", "followup"}
-    assert {"understand", "plan", "stance", "judge"} <= judged
+    assert written == {"section", "followup"}
+    assert {"understand", "stance", "judge"} <= judged
     assert not judged & written
     assert record.report.method.model == "scripted"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from factdesk.backends.llm.scripted import understanding_answer
 from factdesk.errors import InputError
 from factdesk.pipeline.evidence import select_evidence
 from factdesk.pipeline.plan import plan
@@ -14,6 +15,7 @@ from factdesk.records import (
     Evidence,
     Hit,
     Passage,
+    PointCheck,
     StanceJudgement,
     StanceScores,
 )
@@ -42,49 +44,110 @@ def test_language_detection():
     assert detect_language("La tour Eiffel a-t-elle été construite pour l'exposition ?") == "fr"
 
 
+def _understood(**fields):
+    return understanding_answer("Q?", **{"claim": "", "subject": ["Q"], **fields})
+
+
 def test_understand_uses_the_model_but_guards_its_answer(llm):
-    llm._answers["understand"] = (
-        '{"normalized": "Is local police in Minneapolis not working with ICE?", '
-        '"category": "politics", "claims": ["Minneapolis police do not work with ICE.", '
-        '"x", "Second claim here.", "Third claim here."]}'
+    llm._answers["understand"] = _understood(
+        normalized="Is local police in Minneapolis not working with ICE?",
+        category="politics",
+        claim="Local police in Minneapolis are not working with ICE.",
+        question="Who does the Minneapolis police work with?",
+        claimed="ICE",
+        subject=["Minneapolis police", "ICE", "Minneapolis police"],
     )
-    result = understand(llm, "Is local police in Minneapolis not working with ice?", 2)
+    result = understand(llm, "Is local police in Minneapolis not working with ice?")
     assert result.normalized.endswith("with ICE?")
     assert result.category == "politics"
     assert [c.text for c in result.claims] == [
-        "Minneapolis police do not work with ICE.",
-        "Second claim here.",
+        "Local police in Minneapolis are not working with ICE."
     ]
-    assert [c.id for c in result.claims] == ["C1", "C2"]
+    assert result.point == PointCheck(
+        question="Who does the Minneapolis police work with?", claimed="ICE"
+    )
+    assert result.subjects == ["Minneapolis police"]  # what is claimed of it is no subject
+
+
+@pytest.mark.parametrize(
+    ("asked", "question", "claimed", "kept"),
+    [
+        ("Was the Berlin Wall built in 1975?", "When was the Berlin Wall built?", "1975", "1975"),
+        ("Was the Berlin Wall built in 1975?", "Is the Berlin Wall old?", "1975", None),
+        ("Was the Berlin Wall built in 1975?", "When was the Berlin Wall built?", "yes", "1975"),
+        ("Was the Berlin Wall built in 1975?", "Who built the Berlin Wall?", "1961", None),
+        ("Was the Berlin Wall built by Spain?", "When was the Berlin Wall built?", "Spain", None),
+        ("Was the Berlin Wall built by Spain?", "Who built the Berlin Wall?", "Spain", "Spain"),
+    ],
+)
+def test_a_point_is_kept_only_when_it_is_the_claims_own(llm, asked, question, claimed, kept):
+    """A wh-question answered with the claim's own words; "when" keeps the question's year
+    whatever the model wrote, and needs a date."""
+    llm._answers["understand"] = _understood(
+        claim=asked.replace("Was the Berlin Wall built", "The Berlin Wall was built").rstrip("?"),
+        question=question,
+        claimed=claimed,
+    )
+    result = understand(llm, asked)
+    assert (result.point.claimed if result.point else None) == kept
+
+
+def test_a_claim_that_answers_the_question_is_asked_again_then_replaced(llm):
+    answers = iter(
+        [
+            _understood(
+                normalized="Was Sputnik 1 launched by the United States?",
+                claim="Sputnik 1 was launched by the Soviet Union.",
+            ),
+            _understood(
+                normalized="Was Sputnik 1 launched by the United States?",
+                claim="The Soviet Union launched Sputnik 1 in 1957.",
+            ),
+        ]
+    )
+    llm._answers["understand"] = lambda request: next(answers)
+    result = understand(llm, "Was Sputnik 1 launched by the United States?")
+    assert [c.text for c in result.claims] == ["Was Sputnik 1 launched by the United States?"]
+    retry = [r for r in llm.calls if r.kind == "understand"][1]
+    assert "keep its numbers (1) and its words" in retry.messages[-1].content
 
 
 def test_understand_gives_long_questions_room_for_their_restatements(llm):
     short = "Is the sky blue?"
     long = "Last year's warmth was manifested across the planet, " * 8
-    understand(llm, short, 2)
-    understand(llm, long, 2)
+    understand(llm, short)
+    understand(llm, long)
     budgets = [r.max_tokens for r in llm.calls if r.kind == "understand"]
-    assert budgets[0] >= 160
+    assert budgets[0] >= 200
     assert budgets[1] >= budgets[0] + len(long.strip()) - len(short)
 
 
 def test_unknown_category_becomes_other(llm):
-    llm._answers["understand"] = '{"normalized": "Q?", "category": "gossip", "claims": []}'
-    result = understand(llm, "Is the sky blue?", 2)
+    llm._answers["understand"] = _understood(category="gossip")
+    result = understand(llm, "Is the sky blue?")
     assert result.category == "other"
     assert [c.text for c in result.claims] == ["Is the sky blue?"]
 
 
-def test_plan_starts_with_claim_and_keywords_then_dedupes(llm):
+def test_plan_is_claim_keywords_and_point_and_asks_for_angles_only_on_the_web(llm):
     llm._answers["plan"] = (
         '{"queries": [{"angle": "official", "query": "Eiffel Tower 1889 official"}, '
         '{"angle": "critics", "query": "eiffel tower 1889 official"}, '
         '{"angle": "weird", "query": "tower history"}]}'
     )
-    understanding = understand(llm, "Was the Eiffel Tower built in 1889?", 2)
-    queries = plan(llm, understanding, 5)
-    assert [q.angle for q in queries] == ["claim", "keywords", "official", "background"]
-    assert queries[1].text == "Eiffel Tower built 1889"
+    llm._answers["understand"] = _understood(
+        claim="The Eiffel Tower was built in 1889.",
+        question="When was the Eiffel Tower built?",
+        claimed="1889",
+    )
+    understanding = understand(llm, "Was the Eiffel Tower built in 1889?")
+    local = plan(llm, understanding, 5, angles=False)
+    assert [q.angle for q in local] == ["claim", "keywords", "background"]
+    assert local[1].text == "Eiffel Tower built 1889"
+    assert local[2].text == "When was the Eiffel Tower built?"
+    assert "plan" not in llm.kinds()
+    web = plan(llm, understanding, 5, angles=True)
+    assert [q.angle for q in web] == ["claim", "keywords", "background", "official", "background"]
 
 
 def test_keywords_drop_stopwords_and_repeats():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pysbd
+from pysbd.languages import LANGUAGE_CODES
 
 _KEY = r"[Ss]?\d{1,3}"
 CITATION_GROUP = re.compile(rf"\[\s*({_KEY}(?:\s*[,;]\s*{_KEY})*)\s*\]")
@@ -21,7 +22,8 @@ _GROUP_RUN = re.compile(rf"{_GROUP_BODY}(?:\s*{_GROUP_BODY})*")
 _GROUPS_AFTER_STOP = re.compile(rf"([.!?])((?:\s*{_GROUP_BODY})+)")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
 _MULTISPACE = re.compile(r"[ \t]{2,}")
-_SBD_LANGS = {"en", "fr", "es", "de", "it", "nl", "pt", "ru", "pl", "da", "el", "ja", "zh"}
+# pysbd has no rules for some languages; these use the closest language's rules
+_SBD_STAND_IN = {"pt": "es", "ca": "es", "gl": "es", "ro": "it", "sv": "da", "no": "da"}
 
 
 @dataclass
@@ -65,7 +67,8 @@ def move_citations_inside(text: str) -> str:
 
 @lru_cache(maxsize=16)
 def _segmenter(language: str) -> pysbd.Segmenter:
-    return pysbd.Segmenter(language=language if language in _SBD_LANGS else "en", clean=False)
+    language = _SBD_STAND_IN.get(language, language)
+    return pysbd.Segmenter(language=language if language in LANGUAGE_CODES else "en", clean=False)
 
 
 def split_sentences(text: str, language: str = "en") -> list[str]:

@@ -7,6 +7,7 @@ told to treat it as quoted material and never as instructions.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,26 +65,80 @@ class Prompt:
         )
 
 
+_UNDERSTAND_EXAMPLES = [
+    (
+        "Did Einstein get the Nobel Prize for relativity?",
+        {
+            "normalized": "Did Einstein get the Nobel Prize for relativity?",
+            "category": "science",
+            "claim": "Albert Einstein received the Nobel Prize for his theory of relativity.",
+            "question": "What did Albert Einstein receive the Nobel Prize for?",
+            "claimed": "his theory of relativity",
+            "subject": ["Albert Einstein", "Einstein"],
+        },
+    ),
+    (
+        "Is Jupiter the smallest planet?",
+        {
+            "normalized": "Is Jupiter the smallest planet?",
+            "category": "science",
+            "claim": "Jupiter is the smallest planet.",
+            "question": "How large is Jupiter compared with the other planets?",
+            "claimed": "the smallest",
+            "subject": ["Jupiter"],
+        },
+    ),
+    (
+        "¿Fue construida la torre Eiffel en 1920?",
+        {
+            "normalized": "¿Fue construida la Torre Eiffel en 1920?",
+            "category": "history",
+            "claim": "The Eiffel Tower was built in 1920.",
+            "question": "When was the Eiffel Tower built?",
+            "claimed": "1920",
+            "subject": ["Eiffel Tower"],
+        },
+    ),
+]
+
 UNDERSTAND = Prompt(
     kind="understand",
     system=(
-        "You prepare questions for a fact-checking desk. You fix spelling and capitalisation "
-        "without changing the meaning (write acronyms of agencies and organisations in "
-        "capitals, e.g. ICE, NASA, WHO), choose a topic category, and restate the question "
-        "as short declarative claims that can be checked. A yes/no question becomes the "
-        "statement it asks about. Do not answer the question."
+        "You prepare questions for a fact-checking desk. Fix the spelling and capitalisation "
+        "of the question without changing its meaning or its language, and choose a topic "
+        "category. Then, in English whatever the question's language: restate it as one "
+        "short declarative claim, keeping every name, date and number it gives (a yes/no "
+        "question becomes the statement it asks about); write the question about the "
+        "claim's subject that a reference work on that subject answers and that decides the "
+        "claim's exact point: a who, what, when, where, which or how question, never a "
+        "yes/no question; copy from the claim the answer it gives to that question; and name "
+        "the subject, the person, place, organisation, event or thing the claim is about, "
+        "with the short names sources also use. Do not answer the question yourself."
+        + "".join(
+            f"\n\nExample.\nQuestion: {question}\n"
+            + json.dumps(answer, ensure_ascii=False).replace("{", "{{").replace("}", "}}")
+            for question, answer in _UNDERSTAND_EXAMPLES
+        )
     ),
     user="Question: {question}\n\nReturn JSON.",
-    max_tokens=160,
+    max_tokens=200,
     schema={
         "type": "object",
         "properties": {
             "normalized": {"type": "string"},
             "category": {"type": "string", "enum": list(CATEGORIES)},
-            "claims": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 3},
+            "claim": {"type": "string"},
+            "question": {"type": "string"},
+            "claimed": {"type": "string"},
+            "subject": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 3},
         },
-        "required": ["normalized", "category", "claims"],
+        "required": ["normalized", "category", "claim", "question", "claimed", "subject"],
     },
+)
+
+UNDERSTAND_INSIST = (
+    "\nThe claim must say what the question says, not what you know: keep its numbers "
+    "({numbers}) and its words."
 )
 
 PLAN = Prompt(
@@ -214,7 +269,8 @@ SECTION_EXAMPLE = (
     "council voted 7-2 to close three downtown streets to private cars on weekends.\n"
     "<<<END [4]>>>\n<<<PASSAGE [5] from transit.example: Downtown traffic plan>>>\nThe "
     "mayor's office said delivery vans and buses would still be allowed on the closed "
-    "streets.\n<<<END [5]>>>\n"
+    "streets.\n<<<END [5]>>>\nSubject: the downtown car ban\n"
+    "Question: Who decided to close the downtown streets?\n"
     "Heading: The city council and the mayor's office\n"
     "Text: In March 2020 the city council voted 7-2 to close three downtown streets to "
     "private cars on weekends [4]. The mayor's office said delivery vans and buses could "
@@ -224,34 +280,59 @@ SECTION_EXAMPLE = (
 SECTION = Prompt(
     kind="section",
     system=(
-        "You write one section of a fact-check report in {language}. Report only what the "
-        "passages say, in plain words; name the subject of every sentence instead of "
-        "starting with it or they. End every "
-        "sentence with the number of the passage it comes from in square brackets, like "
-        "[2]. Write a line 'Heading:' then a line 'Text:' with 2 or 3 sentences; no lists. "
-        "The heading (at most 8 words) names the "
-        "people, organisations, places or things the passages are about. "
-        + UNTRUSTED_RULE
-        + "\n\n"
-        + SECTION_EXAMPLE
+        "You write one section of a fact-check report, in English: 1 to 3 sentences that "
+        "answer the question about the subject from the passages. Report only what the "
+        "passages say, in plain words, and leave out what does not bear on the question. "
+        "Each sentence says what its passage says of whom it says it: never put the subject "
+        "in a sentence about something else. Say who says it when a passage names a person "
+        "or an organisation. End every sentence with the number of the passage it comes "
+        "from in square brackets, like [2]. Write a line 'Heading:' then a line 'Text:'; no "
+        "lists. The heading (at most 8 words) names the people, organisations, places or "
+        "things the passages are about. " + UNTRUSTED_RULE + "\n\n" + SECTION_EXAMPLE
     ),
-    user="{passages}\n",
+    user="{passages}\nSubject: {subject}\nQuestion: {question}\n",
     max_tokens=200,
     prefill="Heading:",
 )
 
-SUMMARY = Prompt(
-    kind="summary",
+POINT_EXAMPLE = (
+    "Example.\n<<<PASSAGE [3] from Wikipedia: Golden Gate Bridge>>>\nThe Golden Gate Bridge "
+    "is a suspension bridge in San Francisco. It opened on May 27, 1937, after four years of "
+    "construction.\n<<<END [3]>>>\nQuestion: When did the Golden Gate Bridge open?\n"
+    "Answer: May 27, 1937\nStatement: The Golden Gate Bridge opened on May 27, 1937 [3]."
+)
+
+POINT = Prompt(
+    kind="point",
     system=(
-        "You write the executive summary and the bottom line of a fact-check report in "
-        "{language}, from its sections. Keep the [n] citation numbers of every fact you "
-        "reuse, after the sentence it supports. Add no facts that the sections do not "
-        "contain. Be balanced and plain. Write a line 'Summary:' with 2 or 3 sentences, "
-        "then a line 'Bottom line:' with 1 or 2 sentences that state the verdict and why."
+        "You answer one question from numbered passages of evidence, in English. First write "
+        "a line 'Answer:' with the shortest answer the passages give (a date, a name, a "
+        "number or a few words), then a line 'Statement:' with one sentence that states that "
+        "answer as the passages do, ending with the number of the passage it comes from, "
+        "like [2]. If the passages do not answer the question, write 'Answer: not stated' "
+        "and nothing else. Use only the passages, never what you know. "
+        + UNTRUSTED_RULE
+        + "\n\n"
+        + POINT_EXAMPLE
     ),
-    user="Claim: {claim}\nVerdict: {verdict}\n\nSections:\n{sections}\n",
-    max_tokens=220,
-    prefill="Summary:",
+    user="{passages}\nQuestion: {question}\n",
+    max_tokens=90,
+    prefill="Answer:",
+)
+
+AGREE = Prompt(
+    kind="agree",
+    system=(
+        "You compare two answers to the same question: the answer a claim gives, and the "
+        "answer the evidence gives. Answer Yes if they say the same thing (in other words, "
+        "or one more precisely), No if they differ (a different person, place, date, number, "
+        "reason or thing)."
+    ),
+    user=(
+        "Question: {question}\nClaim's answer: {claimed}\nEvidence's answer: {found}\n\n"
+        "Do the two answers say the same thing? Answer Yes or No."
+    ),
+    max_tokens=1,
 )
 
 VERIFY = Prompt(
@@ -267,12 +348,14 @@ VERIFY = Prompt(
 FOLLOWUP = Prompt(
     kind="followup",
     system=(
-        "You suggest follow-up research questions in {language} for a reader of a "
-        "fact-check. Each question is one sentence ending with a question mark, names the "
-        "people, places or things involved, and explores a different aspect: causes, "
-        "consequences, evidence, or how the situation has changed over time."
+        "You suggest three questions a curious reader might ask next about a topic, in "
+        "English. Each is one sentence ending with a question mark, names the people, places "
+        "or things involved, and explores a different aspect: causes, consequences, how it "
+        "worked, or how it changed over time. Ask about the topic itself, never about the "
+        "fact-check, its sources, its evidence or the claim, and never assume something the "
+        "check found false."
     ),
-    user="Claim: {claim}\nVerdict: {verdict}\nSection headings: {headings}\n\nReturn JSON.",
+    user=("Topic: {subject}\nClaim checked: {claim}\nFound: {verdict}. {fact}\n\nReturn JSON."),
     max_tokens=160,
     schema={
         "type": "object",
@@ -286,6 +369,18 @@ FOLLOWUP = Prompt(
         },
         "required": ["questions"],
     },
+)
+
+TRANSLATE = Prompt(
+    kind="translate",
+    system=(
+        "You translate the numbered lines of a fact-check report from English into "
+        "{language}. Translate every line and keep its number; keep every citation like [2] "
+        "exactly where it is; keep names, dates and numbers. Write only the translated "
+        "lines, one per line, each starting with its number."
+    ),
+    user="{lines}\n",
+    max_tokens=600,
 )
 
 CLAIM_ONLY = Prompt(

@@ -1,4 +1,5 @@
-"""Reports as Markdown, JSON and HTML; all three carry the same content."""
+"""Reports as Markdown, JSON and HTML; all three carry the same content, and every word
+the renderer adds is in the report's own language (`Wording`, from `factdesk.i18n`)."""
 
 from __future__ import annotations
 
@@ -9,35 +10,52 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup, escape
 
+from factdesk import i18n
 from factdesk.citations import CITATION_GROUP, parse_group
-from factdesk.records import PageRecord, Report
+from factdesk.records import PageRecord, Report, Source
 
-LABELS = {
-    "supported": "Supported",
-    "refuted": "Refuted",
-    "conflicting": "Conflicting",
-    "not_enough_evidence": "Not enough evidence",
-}
-STANCES = {"supports": "supports", "refutes": "refutes", "context": "context only"}
 FORMATS = ("md", "json", "html")
 
 
+class Wording:
+    """The fixed words of one report, in the report's language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, key: str, **values: str | int) -> str:
+        return i18n.text(self.language, key, **values)
+
+    def label(self, verdict: str) -> str:
+        return self(f"label_{verdict}")
+
+    def stance(self, stance: str) -> str:
+        return self(f"stance_{stance}")
+
+    def category(self, category: str) -> str:
+        return self(f"category_{category}")
+
+    def source_type(self, source_type: str) -> str:
+        return self(f"type_{source_type}")
+
+    def date(self, day: date) -> str:
+        return i18n.long_date(day, self.language)
+
+    def checked_on(self, report: Report) -> str:
+        return self("checked_on", date=self.date(report.checked_on))
+
+    def confidence(self, confidence: float) -> str:
+        return self("confidence", percent=f"{confidence:.0%}")
+
+    def source_line(self, source: Source) -> str:
+        """Outlet and date of a source, as the source list shows them."""
+        published = self.date(source.published) if source.published else self("undated")
+        return f"{source.outlet or source.domain or 'local'}, {published}"
+
+
 def long_date(day: date) -> str:
-    """ "January 25, 2026": the form reports use for dates."""
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-def checked_on(report: Report) -> str:
-    return long_date(report.checked_on)
-
-
-def _source_line(report: Report, n: int) -> str:
-    source = next(s for s in report.sources if s.n == n)
-    parts = [
-        source.outlet or source.domain or "local",
-        source.published.isoformat() if source.published else "undated",
-    ]
-    return ", ".join(p for p in parts if p)
+    """ "January 25, 2026": how the web app's own pages (listings, versions) write dates."""
+    return i18n.long_date(day, "en")
 
 
 def _page_line(page: PageRecord) -> str:
@@ -64,49 +82,52 @@ def usage_line(report: Report) -> str:
 
 
 def to_markdown(report: Report) -> str:
+    w = Wording(report.language)
     v = report.verdict
     lines = [
         f"# {report.title}",
         "",
-        f"Checked on {checked_on(report)} · Category: {report.category}",
+        f"{w.checked_on(report)} · {w('category')}: {w.category(report.category)}",
         "",
         f"> {report.disclaimer}",
         "",
-        f"**Verdict: {LABELS[v.label]}** (confidence {v.confidence:.0%}). {v.summary}",
+        f"**{w('verdict')}: {w.label(v.label)}** ({w.confidence(v.confidence)}). {v.summary}",
         "",
-        "## Executive summary",
+        f"## {w('executive_summary')}",
         "",
         report.executive_summary,
         "",
     ]
     for number, section in enumerate(report.sections, start=1):
         lines += [f"## {number}. {section.heading}", "", section.body, ""]
-    lines += ["## Bottom line", "", report.bottom_line, "", "## Sources", ""]
+    lines += [f"## {w('bottom_line')}", "", report.bottom_line, "", f"## {w('sources')}", ""]
     for s in report.sources:
         lines.append(
-            f"{s.n}. **{s.title}**, {_source_line(report, s.n)}. <{s.url}> "
-            f"({s.source_type}; {STANCES[s.stance]})"
+            f"{s.n}. **{s.title}**, {w.source_line(s)}. <{s.url}> "
+            f"({w.source_type(s.source_type)}; {w.stance(s.stance)})"
         )
-    lines += ["", "## Want to dive deeper?", ""]
+    lines += ["", f"## {w('dive_deeper')}", ""]
     lines += [f"- {q}" for q in report.followups]
+    return "\n".join([*lines, "", f"## {w('method')}", "", *_method_lines(report, w), ""])
+
+
+def _method_lines(report: Report, w: Wording) -> list[str]:
     m, g = report.method, report.grounding
-    lines += [
-        "",
-        "## Method",
-        "",
-        "- Queries: " + "; ".join(f"{q.text} ({q.angle})" for q in m.queries),
-        f"- Search backends: {', '.join(m.backends)}"
-        + (f" (failed: {'; '.join(m.backend_errors)})" if m.backend_errors else ""),
-        *(["- Pages read:"] + [f"  - {_page_line(p)}" for p in m.pages] if m.pages else []),
-        f"- Passages considered: {len(m.passages_considered)}; used: {len(m.passages_used)}",
-        f"- Model: {m.model}; preset: {m.preset}; settings hash: {m.settings_hash}",
-        "- Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in m.timings.items()),
-        *([f"- Model tokens: {usage_line(report)}"] if usage_line(report) else []),
-        f"- Grounding: {g.sentences} sentences checked, {g.verified} verified, "
-        f"{g.recited} re-cited, {g.removed} removed",
-        "",
+    failed = f" ({w('failed')}: {'; '.join(m.backend_errors)})" if m.backend_errors else ""
+    pages = [f"- {w('pages_read')}:", *(f"  - {_page_line(p)}" for p in m.pages)]
+    used = {"considered": len(m.passages_considered), "used": len(m.passages_used)}
+    counts = g.model_dump(include={"sentences", "verified", "recited", "removed"})
+    usage = usage_line(report)
+    return [
+        f"- {w('queries')}: " + "; ".join(f"{q.text} ({q.angle})" for q in m.queries),
+        f"- {w('search_backends')}: {', '.join(m.backends)}{failed}",
+        *(pages if m.pages else []),
+        f"- {w('passages', **used)}",
+        f"- {w('model')}: {m.model}; preset: {m.preset}; settings hash: {m.settings_hash}",
+        f"- {w('timings')}: " + ", ".join(f"{k} {v:.1f} s" for k, v in m.timings.items()),
+        *([f"- {w('model_tokens')}: {usage}"] if usage else []),
+        f"- {w('grounding', **counts)}",
     ]
-    return "\n".join(lines)
 
 
 def to_json(report: Report) -> str:
@@ -145,15 +166,13 @@ def environment() -> jinja2.Environment:
     env.filters["page_line"] = _page_line
     env.filters["long_date"] = long_date
     env.filters["usage_line"] = usage_line
-    env.globals.update(LABELS=LABELS, STANCES=STANCES)
+    env.globals["site_words"] = Wording("en")  # the web app's own pages are in English
     return env
 
 
 def to_html(report: Report) -> str:
     return (
-        environment()
-        .get_template("report.html")
-        .render(report=report, checked_on=checked_on(report))
+        environment().get_template("report.html").render(report=report, w=Wording(report.language))
     )
 
 

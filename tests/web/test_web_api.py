@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.web.webtools import QUESTION, check, wait_for
 
+from factdesk.backends.llm.scripted import understanding_answer
 from factdesk.errors import LLMError
 from factdesk.pipeline import STAGES, run_check
 
@@ -17,9 +18,7 @@ def _categorised(llm, categories):
     def understand(request):
         question = request.variables["question"]
         category = next((c for word, c in categories.items() if word in question), "other")
-        return json.dumps(
-            {"normalized": question, "category": category, "claims": [question.rstrip("?")]}
-        )
+        return understanding_answer(question, category=category)
 
     llm._answers["understand"] = understand
 

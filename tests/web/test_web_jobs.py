@@ -21,7 +21,7 @@ def _count(desk, sql):
 
 def test_twenty_simultaneous_posts_are_all_accepted_run_once_and_published(desk, llm):
     desk.settings.server.workers = 2
-    release = gate(llm, "plan")
+    release = gate(llm, "understand")
     questions = [f"Was the Eiffel Tower finished in {1870 + n}?" for n in range(20)]
     start = threading.Barrier(len(questions))
     answers: dict[str, object] = {}

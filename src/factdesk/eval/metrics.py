@@ -30,6 +30,21 @@ class Metrics(BaseModel):
     median_seconds: float
     predicted_labels: dict[str, int]
     failed: int = 0
+    expected_calibration_error: float | None = None
+
+
+def calibration_error(pairs: Sequence[tuple[bool, float]], bins: int = 10) -> float:
+    """Expected calibration error: how far each confidence bin's accuracy is from its mean
+    confidence, weighted by the bin's share of the predictions (0 is perfectly calibrated)."""
+    binned: dict[int, list[tuple[bool, float]]] = {}
+    for right, confidence in pairs:
+        binned.setdefault(min(int(confidence * bins), bins - 1), []).append((right, confidence))
+    error = 0.0
+    for members in binned.values():
+        accuracy = sum(right for right, _ in members) / len(members)
+        confidence = sum(c for _, c in members) / len(members)
+        error += len(members) / len(pairs) * abs(accuracy - confidence)
+    return round(error, 4)
 
 
 def recall_at_5(passages: Sequence[str], gold: Sequence[str]) -> float:
@@ -64,6 +79,9 @@ def score(claims: Sequence[BenchmarkClaim], predictions: Sequence[Prediction]) -
         median_seconds=round(statistics.median(p.seconds for _, p in pairs), 3),
         predicted_labels=dict(Counter(p.label for _, p in pairs)),
         failed=sum(p.error is not None for _, p in pairs),
+        expected_calibration_error=calibration_error(
+            [(c.label == p.label, p.confidence) for c, p in pairs]
+        ),
     )
 
 
@@ -104,7 +122,8 @@ def print_metrics(metrics: Metrics, console: Console) -> None:
     console.print(
         f"claims {metrics.claims}  accuracy {metrics.accuracy:.3f}  "
         f"macro-F1 {metrics.macro_f1:.3f}  recall@5 {metrics.recall_at_5}  "
-        f"median {metrics.median_seconds:.1f} s/claim"
+        f"median {metrics.median_seconds:.1f} s/claim  "
+        f"calibration error {metrics.expected_calibration_error}"
         + (f"  failed {metrics.failed} (scored as not_enough_evidence)" if metrics.failed else "")
     )
     table = Table("gold \\\\ predicted", *VERDICT_LABELS, "F1")

@@ -14,12 +14,14 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
+from factdesk.pipeline.topic import on_topic
 from factdesk.protocols import Embedder, SearchBackend, VectorLookup
 from factdesk.records import Claim, Evidence, Hit, Passage, PassageRef
 
 NEAR_DUPLICATE = 0.95
 POOL_SIZE = 40
 MIN_EVIDENCE = 3
+TOPIC_BONUS = 0.1  # a passage naming the subject outranks one a little closer in meaning
 
 
 class EvidenceSet(BaseModel):
@@ -83,9 +85,12 @@ def select_evidence(
     mmr_lambda: float,
     rrf_k: int,
     known_vectors: Mapping[str, npt.NDArray[np.float32]] | None = None,
+    subjects: Sequence[str] = (),
+    close: float = 1.0,
 ) -> EvidenceSet:
     """`known_vectors` (passage id to embedding, e.g. from the local index) saves
-    embedding those passages again."""
+    embedding those passages again. Passages about the `subjects` (see `topic`) rank
+    first; the others are kept as context only."""
     pooled = pool_hits(hits, rrf_k)[:POOL_SIZE]
     if not pooled:
         return EvidenceSet()
@@ -93,7 +98,13 @@ def select_evidence(
     claim_vectors = embedder.embed([c.text for c in claims])
     relevance = (vectors @ claim_vectors.T).max(axis=1)
     fused = np.array([score for _, score in pooled])
-    combined = relevance + 0.1 * fused / fused.max()
+    topical = np.array(
+        [
+            on_topic(p.title, p.text, float(r), subjects, close)
+            for (p, _), r in zip(pooled, relevance, strict=True)
+        ]
+    )
+    combined = relevance + 0.1 * fused / fused.max() + TOPIC_BONUS * topical
 
     considered = [
         PassageRef(passage_id=p.id, title=p.title, url=p.url, score=round(float(r), 4))
@@ -129,7 +140,12 @@ def select_evidence(
         per_doc[doc] = per_doc.get(doc, 0) + 1
 
     evidence = [
-        Evidence(key=n, passage=pooled[i][0], relevance=round(float(relevance[i]), 4))
+        Evidence(
+            key=n,
+            passage=pooled[i][0],
+            relevance=round(float(relevance[i]), 4),
+            on_topic=bool(topical[i]),
+        )
         for n, i in enumerate(chosen, start=1)
     ]
     return EvidenceSet(evidence=evidence, considered=considered)

@@ -1,19 +1,38 @@
-"""Stage 9: three "Want to dive deeper?" questions."""
+"""Stage 10: three "Want to dive deeper?" questions a curious reader would ask next.
+
+They are about the topic, never about the report ("How did the sources support the
+claim?"), and never presuppose what the report found false ("What caused the Berlin
+Wall to be built in 1975?"): the model is told the deciding fact, and questions that
+break either rule are dropped for plain questions about the subject.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel
 
 from factdesk.citations import strip_citations
 from factdesk.pipeline.answers import parse_json
-from factdesk.pipeline.write import LANGUAGE_NAMES, VERDICT_WORDS
+from factdesk.pipeline.ground import restates
 from factdesk.prompts import FOLLOWUP
 from factdesk.protocols import LLM
-from factdesk.records import Section, Understanding, Verdict
+from factdesk.records import Understanding, Verdict
 
 COUNT = 3
+PRESUPPOSES = 0.6  # a question repeating this share of a rejected claim's words assumes it
+VERDICT_WORDS = {
+    "supported": "true",
+    "refuted": "false",
+    "conflicting": "disputed",
+    "not_enough_evidence": "not settled by the sources found",
+}
+ABOUT_THE_REPORT = re.compile(
+    r"\b(?:the|these|this|our|its|other|more|further) (?:sources?|claims?|evidence|reports?|"
+    r"fact-?checks?|verdicts?|passages?)\b",
+    re.I,
+)
 
 
 class _Questions(BaseModel):
@@ -28,31 +47,40 @@ def _as_question(text: str) -> str:
     return text.rstrip(".") + "?"
 
 
-def _fallbacks(understanding: Understanding, sections: Sequence[Section]) -> list[str]:
-    """Plain questions about the subjects the report covers, for when the model falls short."""
-    subjects = [s.heading for s in sections if s.kind == "evidence"]
-    claim = strip_citations(understanding.claims[0].text).rstrip(".")
+def _fallbacks(subject: str) -> list[str]:
+    """Plain questions about the subject, for when the model's fall short."""
     return [
-        *(f"What else is known about {subject}?" for subject in subjects),
-        f"Which primary records could confirm or correct the claim that {claim}?",
-        f"How has reporting on the claim that {claim} changed over time?",
-        f"Who first made the claim that {claim}, and on what evidence?",
+        f"What else is known about {subject}?",
+        f"How is {subject} remembered today?",
+        f"Where can one read more about {subject}?",
     ]
 
 
+def acceptable(question: str, claim: str, upheld: bool) -> bool:
+    """About the topic, not the report, and not repeating a claim the report rejects."""
+    if len(question) <= 10 or ABOUT_THE_REPORT.search(question):
+        return False
+    return upheld or not restates(question, claim, PRESUPPOSES)
+
+
 def followups(
-    llm: LLM, understanding: Understanding, verdict: Verdict, sections: Sequence[Section]
+    llm: LLM, understanding: Understanding, verdict: Verdict, facts: Sequence[str]
 ) -> list[str]:
+    """Questions in English; the compose stage puts them in the reader's language."""
+    claim = understanding.claims[0].text
+    subject = understanding.subjects[0] if understanding.subjects else "this topic"
     request = FOLLOWUP.render(
-        language=LANGUAGE_NAMES.get(understanding.language, "English"),
-        claim=understanding.claims[0].text,
+        subject=subject,
+        claim=claim,
         verdict=VERDICT_WORDS[verdict.label],
-        headings="; ".join(s.heading for s in sections),
+        fact=strip_citations(facts[0]) if facts else "",
     )
     answer = parse_json(llm.name, llm.complete(request), _Questions)
+    upheld = verdict.label == "supported"
     unique: list[str] = []
-    for question in [*answer.questions, *_fallbacks(understanding, sections)]:
+    for question in [*answer.questions, *_fallbacks(subject)]:
         cleaned = _as_question(question)
-        if len(cleaned) > 10 and cleaned.lower() not in (q.lower() for q in unique):
+        fresh = cleaned.lower() not in (q.lower() for q in unique)
+        if fresh and acceptable(cleaned, claim, upheld):
             unique.append(cleaned)
     return unique[:COUNT]

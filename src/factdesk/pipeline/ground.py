@@ -37,6 +37,7 @@ _WORD = re.compile(r"[^\W_]+(?:[.,]\d+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 MAX_RECITE_CANDIDATES = 2
+RESTATEMENT = 0.8  # share of the claim's content words a sentence repeats to restate it
 
 
 def _stem(word: str) -> str:
@@ -91,11 +92,48 @@ class _Sentence:
     outcome: GroundOutcome = "removed"
 
 
+def restates(sentence: str, claim: str, share: float = RESTATEMENT) -> bool:
+    """The sentence says what the claim says: nearly all the claim's content words, no
+    negation. Word overlap passes it against any passage that names the same things, so
+    such a sentence is always put to the model, and is never published when the verdict
+    does not support the claim ("Einstein received the prize for relativity [1]")."""
+    said = content_words(claim)
+    if not said or _NEGATION.search(sentence):
+        return False
+    claimed, stated = numbers_in(claim), numbers_in(sentence)
+    if claimed and stated and not claimed & stated:
+        return False  # other numbers: another fact ("built in 1961", not "in 1975")
+    return len(said & content_words(sentence)) / len(said) >= share
+
+
+_OPENING_NAME = re.compile(r"^(?:(?:The|A|An|In|On|At|By|From)\s+(?:\S+\s+)?)?([A-Z][\w'-]+)")
+
+
+def borrowed_subject(sentence: str, title: str, text: str) -> bool:
+    """The sentence opens with a name its passage's title and opening do not have:
+    "Mercury is a large, rounded astronomical body [1]" written from the article
+    "Planet". Word overlap passes such a sentence; the model must read it."""
+    match = _OPENING_NAME.match(sentence.strip())
+    if match is None:
+        return False
+    name = match.group(1).lower()
+    opening = " ".join(text.split()[:12]).lower()
+    return name not in title.lower() and name not in opening
+
+
 class _Checker:
     """Caches verdicts per (sentence, passage) so no pair is judged twice."""
 
-    def __init__(self, llm: LLM, evidence: dict[int, Evidence], policy: GroundingPolicy) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        evidence: dict[int, Evidence],
+        policy: GroundingPolicy,
+        claim: str = "",
+        claim_upheld: bool = True,
+    ) -> None:
         self.llm, self.evidence, self.policy = llm, evidence, policy
+        self.claim, self.claim_upheld = claim, claim_upheld
         self._cache: dict[tuple[str, int], float] = {}
 
     def lexical(self, sentence: str, key: int) -> float:
@@ -108,12 +146,17 @@ class _Checker:
         if (sentence, key) in self._cache:
             return self._cache[(sentence, key)]
         lexical = self.lexical(sentence, key)
+        passage = self.evidence[key].passage
+        doubtful = restates(sentence, self.claim) or borrowed_subject(
+            sentence, passage.title, passage.text
+        )
+        if doubtful and self.policy.with_llm:
+            lexical = min(lexical, self.policy.lexical_pass - 0.01)  # let the model read it
         if lexical >= self.policy.lexical_pass or lexical <= self.policy.lexical_fail:
             score = 1.0 if lexical >= self.policy.lexical_pass else 0.0
         elif not self.policy.with_llm:
             score = 1.0 if lexical >= 0.5 else 0.0
         else:
-            passage = self.evidence[key].passage
             block = evidence_block(
                 key, passage.title, passage.outlet or passage.domain, passage.text
             )
@@ -126,6 +169,9 @@ class _Checker:
 
 
 def _check_sentence(checker: _Checker, sentence: _Sentence) -> None:
+    if not checker.claim_upheld and restates(sentence.text, checker.claim):
+        sentence.outcome = "removed"  # a report never asserts what its verdict rejects
+        return
     known = [k for k in sentence.written_keys if k in checker.evidence]
     sentence.verified = [k for k in known if checker.supports(sentence.text, k) > 0]
     if sentence.verified:
@@ -184,9 +230,15 @@ def ground(
     verdict: Verdict,
     language: str,
     policy: GroundingPolicy,
+    claim: str = "",
 ) -> tuple[Draft, Grounding]:
-    """The draft with only supported sentences, each citing evidence keys it rests on."""
-    checker = _Checker(llm, {e.key: e for e in evidence}, policy)
+    """The draft with only supported sentences, each citing evidence keys it rests on.
+
+    `claim` is what is checked: while the verdict does not support it, a sentence that
+    restates it is removed whatever it cites."""
+    checker = _Checker(
+        llm, {e.key: e for e in evidence}, policy, claim, verdict.label == "supported"
+    )
     grounding = Grounding()
     summary = _ground_text(checker, draft.executive_summary, language, grounding)
     sections: list[Section] = []
@@ -197,11 +249,12 @@ def ground(
         body = _ground_text(checker, section.body, language, grounding)
         if body:
             sections.append(section.model_copy(update={"body": body}))
-    bottom = _ground_text(checker, draft.bottom_line, language, grounding)
+    facts = [_ground_text(checker, fact, language, grounding) for fact in draft.facts]
     return Draft(
-        executive_summary=summary or verdict.summary,
+        executive_summary=summary,
         sections=sections,
-        bottom_line=bottom or verdict.summary,
+        bottom_line=_ground_text(checker, draft.bottom_line, language, grounding),
+        facts=[fact for fact in facts if fact],
     ), grounding
 
 
@@ -218,7 +271,12 @@ def number_sources(draft: Draft, evidence: Sequence[Evidence]) -> tuple[Draft, l
     """Replace evidence keys with source numbers by first appearance; list the sources."""
     by_key = {e.key: e for e in evidence}
     key_to_doc = {e.key: e.passage.doc_id for e in evidence}
-    texts = [draft.executive_summary, *(s.body for s in draft.sections), draft.bottom_line]
+    texts = [
+        *draft.facts,
+        draft.executive_summary,
+        *(s.body for s in draft.sections),
+        draft.bottom_line,
+    ]
     numbers = citations.number_sources((citations.parse_keys(t) for t in texts), key_to_doc)
     mapping = {key: numbers[doc] for key, doc in key_to_doc.items() if doc in numbers}
 
@@ -246,6 +304,7 @@ def number_sources(draft: Draft, evidence: Sequence[Evidence]) -> tuple[Draft, l
             for s in draft.sections
         ],
         bottom_line=citations.renumber_text(draft.bottom_line, mapping),
+        facts=[citations.renumber_text(fact, mapping) for fact in draft.facts],
     )
     return numbered, sources
 

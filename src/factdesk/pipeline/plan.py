@@ -1,4 +1,4 @@
-"""Stage 2: search queries from several angles, not only the question's own words."""
+"""Stage 2: search queries: the claim, its keywords, its point, and on the web other angles."""
 
 from __future__ import annotations
 
@@ -22,15 +22,23 @@ class _Plan(BaseModel):
     queries: list[_Planned]
 
 
-def plan(llm: LLM, understanding: Understanding, max_queries: int) -> list[SearchQuery]:
-    """The claims themselves, their keywords, then model-written queries from other angles."""
-    queries: list[SearchQuery] = []
-    for claim in understanding.claims:
-        queries.append(SearchQuery(text=claim.text, angle="claim"))
+def plan(
+    llm: LLM, understanding: Understanding, max_queries: int, *, angles: bool
+) -> list[SearchQuery]:
+    """The claim, its keywords and its point's question; with `angles` (web research,
+    where sources take sides), model-written queries from other angles too: what
+    officials, critics, data and fact-checkers say. A reference index needs no angles."""
     main = understanding.claims[0].text
-    queries.append(SearchQuery(text=keywords(main), angle="keywords"))
+    queries = [
+        *(SearchQuery(text=claim.text, angle="claim") for claim in understanding.claims),
+        SearchQuery(text=keywords(main), angle="keywords"),
+    ]
+    if understanding.point is not None:
+        queries.append(SearchQuery(text=understanding.point.question, angle="background"))
+    if understanding.restatement:
+        queries.insert(1, SearchQuery(text=understanding.restatement, angle="claim"))
     room = max_queries - len(queries)
-    if room > 0:
+    if angles and room > 0:
         request = PLAN.render(claim=main, count=str(room))
         planned = parse_json(llm.name, llm.complete(request), _Plan)
         for item in planned.queries:

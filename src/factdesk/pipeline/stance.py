@@ -2,8 +2,8 @@
 
 The model is asked a yes/no/unclear question and its next-token probabilities are
 read instead of a sampled word, so the scores can be calibrated and thresholded.
-Passages below the relevance gate are not asked: off-topic text is silence, and
-silence must never count as refutation.
+Passages below the relevance gate, or not about the claim's subject, are not asked:
+off-topic text is silence, and silence must never count as refutation.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def judge(
     for claim in claims:
         for item in evidence:
             raw = None
-            if item.relevance < min_relevance:
+            if item.relevance < min_relevance or not item.on_topic:
                 scores = SILENT
             else:
                 passage = passage_block(item.passage.title, item.passage.text)
@@ -97,7 +97,8 @@ def assess(
     assessment is "unknown", because silence is not evidence either way.
     """
     on_topic = sorted(
-        (e for e in evidence if e.relevance >= min_relevance), key=lambda e: -e.relevance
+        (e for e in evidence if e.relevance >= min_relevance and e.on_topic),
+        key=lambda e: -e.relevance,
     )[:JUDGE_PASSAGES]
     if not on_topic:
         return [ClaimAssessment(claim_id=c.id) for c in claims]

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from factdesk.pipeline import compose as compose_stage
 from factdesk.pipeline import evidence as evidence_stage
 from factdesk.pipeline import fetch as fetch_stage
 from factdesk.pipeline import followup as followup_stage
 from factdesk.pipeline import ground as ground_stage
 from factdesk.pipeline import plan as plan_stage
+from factdesk.pipeline import point as point_stage
 from factdesk.pipeline import search as search_stage
 from factdesk.pipeline import stance as stance_stage
 from factdesk.pipeline import understand as understand_stage
@@ -54,15 +56,16 @@ Step = Callable[[StepContext], str]
 
 
 def understand(run: StepContext) -> str:
-    cfg = run.desk.settings.pipeline
-    found = understand_stage.understand(run.judge, run.trail.question, cfg.max_claims)
+    found = understand_stage.understand(run.judge, run.trail.question)
     run.trail.understanding = found
-    return f"{found.category}; {len(found.claims)} claim(s)"
+    point = f"; point: {found.point.question}" if found.point else ""
+    return f"{found.category}; {found.claims[0].text}{point}"
 
 
 def plan(run: StepContext) -> str:
     cfg = run.desk.settings.pipeline
-    run.trail.queries = plan_stage.plan(run.judge, run.understanding, cfg.max_queries)
+    web = any(searcher.is_web for searcher in run.desk.searchers)
+    run.trail.queries = plan_stage.plan(run.judge, run.understanding, cfg.max_queries, angles=web)
     return f"{len(run.trail.queries)} queries"
 
 
@@ -112,6 +115,8 @@ def evidence(run: StepContext) -> str:
         mmr_lambda=cfg.mmr_lambda,
         rrf_k=settings.search.rrf_k,
         known_vectors=evidence_stage.stored_vectors(run.desk.searchers, run.trail.candidates),
+        subjects=run.understanding.subjects,
+        close=cfg.topic_close,
     )
     run.trail.evidence, run.trail.considered = chosen.evidence, chosen.considered
     run.trail.candidates = []  # chosen: the pool is no longer needed
@@ -136,6 +141,24 @@ def stance(run: StepContext) -> str:
     return ", ".join(f"[{e.key}] {e.stance()}" for e in judged)
 
 
+def point(run: StepContext) -> str:
+    cfg = run.desk.settings.pipeline
+    asked = run.understanding.point
+    if asked is None:
+        run.trail.point = None
+        return "no point to check"
+    checked = point_stage.check_point(
+        run.judge,
+        run.desk.embedder,
+        asked,
+        run.trail.evidence,
+        agree_at=cfg.point_agree,
+        differ_at=cfg.point_differ,
+    )
+    run.trail.point = checked
+    return f"{checked.outcome}: {checked.answer or 'no answer'} ({checked.claimed} claimed)"
+
+
 def verdict(run: StepContext) -> str:
     cfg = run.desk.settings.pipeline
     decided = verdict_stage.decide(
@@ -146,6 +169,8 @@ def verdict(run: StepContext) -> str:
         passage_weight=cfg.verdict_passage_weight,
         min_top_relevance=cfg.verdict_min_top_relevance,
         language=run.understanding.language,
+        point=run.trail.point,
+        point_confidence=cfg.point_confidence,
     )
     run.trail.verdict = decided
     return f"{decided.label} ({decided.confidence:.2f})"
@@ -157,15 +182,13 @@ def write(run: StepContext) -> str:
         run.writer,
         run.understanding,
         run.trail.evidence,
-        run.verdict,
+        run.trail.point,
         per_section=cfg.passages_per_section,
-        min_sections=cfg.sections_min,
-        max_sections=cfg.sections_max,
+        min_sections=cfg.sections_min - 1,  # the last section is the limits
+        max_sections=cfg.sections_max - 1,
         section_max_tokens=cfg.section_max_tokens,
-        considered=len(run.trail.considered),
-        min_relevance=cfg.write_min_relevance,
     )
-    return f"{len(run.draft.sections)} sections"
+    return f"{len(run.draft.sections)} sections, {len(run.draft.facts)} deciding facts"
 
 
 def ground(run: StepContext) -> str:
@@ -177,7 +200,16 @@ def ground(run: StepContext) -> str:
         llm_pass=cfg.ground_llm_pass,
     )
     grounded, grounding = ground_stage.ground(
-        run.judge, run.draft, run.trail.evidence, run.verdict, run.understanding.language, policy
+        run.judge,
+        run.draft,
+        [e for e in run.trail.evidence if e.on_topic],
+        run.verdict,
+        "en",  # written in the evidence's language; compose translates
+        policy,
+        claim=run.understanding.claims[0].text,
+    )
+    grounded.facts = write_stage.deciding_facts(
+        grounded.facts, grounded.sections, run.understanding.claims[0].text
     )
     run.trail.draft, run.trail.sources = ground_stage.number_sources(grounded, run.trail.evidence)
     run.trail.grounding = grounding
@@ -189,9 +221,23 @@ def ground(run: StepContext) -> str:
 
 def followup(run: StepContext) -> str:
     run.trail.followups = followup_stage.followups(
-        run.writer, run.understanding, run.verdict, run.draft.sections
+        run.writer, run.understanding, run.verdict, run.draft.facts
     )
     return f"{len(run.trail.followups)} questions"
+
+
+def compose(run: StepContext) -> str:
+    run.trail.draft, run.trail.followups = compose_stage.compose(
+        run.writer,
+        run.understanding,
+        run.verdict,
+        run.draft,
+        run.trail.followups,
+        run.trail.point,
+        considered=len(run.trail.considered),
+        used=len(run.trail.evidence),
+    )
+    return f"written in {run.understanding.language}"
 
 
 STEPS: tuple[tuple[str, Step], ...] = (
@@ -201,10 +247,12 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("fetch", fetch),
     ("evidence", evidence),
     ("stance", stance),
+    ("point", point),
     ("verdict", verdict),
     ("write", write),
     ("ground", ground),
     ("followup", followup),
+    ("compose", compose),
 )
 STAGES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 RESEARCH_STAGES = STAGES[: STAGES.index("verdict") + 1]

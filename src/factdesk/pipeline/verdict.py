@@ -22,6 +22,7 @@ from factdesk.records import (
     ClaimAssessment,
     ClaimVerdict,
     Evidence,
+    PointCheck,
     Verdict,
     VerdictLabel,
 )
@@ -83,6 +84,66 @@ def claim_verdict(
     )
 
 
+def _stances(claim: Claim, evidence: Sequence[Evidence]) -> set[str]:
+    return {
+        j.stance for e in evidence if e.on_topic for j in e.judgements if j.claim_id == claim.id
+    }
+
+
+def reconcile(
+    verdict: ClaimVerdict,
+    claim: Claim,
+    evidence: Sequence[Evidence],
+    point: PointCheck | None,
+    decided_confidence: float,
+) -> ClaimVerdict:
+    """The verdict after what the passages state about the exact point, and never against
+    every passage that takes a side without saying why.
+
+    A point the evidence answers differently refutes the claim: the sources say the wall
+    was begun in 1961, not built in 1975. A point the evidence answers the same way can
+    only lift "not enough evidence" when a passage also supports the claim (an answer may
+    rest on the question's own assumption). A "supported" verdict that every on-topic
+    passage taking a side contradicts becomes "refuted".
+    """
+    if verdict.assessment is None or verdict.assessment.passages == 0:
+        return verdict  # nothing on topic was read: silence decides
+    stances = _stances(claim, evidence)
+    if point is not None and point.outcome == "differ":
+        reason = (
+            f'The sources answer "{point.question}" with "{point.answer}", not "{point.claimed}".'
+        )
+        confidence = max(
+            verdict.confidence if verdict.label == "refuted" else 0.0,
+            decided_confidence if point.decided_by == "code" else 0.75,
+        )
+        return verdict.model_copy(
+            update={"label": "refuted", "confidence": round(confidence, 3), "reason": reason}
+        )
+    if (
+        point is not None
+        and point.outcome == "agree"
+        and verdict.label == "not_enough_evidence"
+        and "supports" in stances
+    ):
+        reason = f'The sources answer "{point.question}" with "{point.answer}", as the claim does.'
+        return verdict.model_copy(
+            update={"label": "supported", "confidence": 0.75, "reason": reason}
+        )
+    if verdict.label == "supported" and "refutes" in stances and "supports" not in stances:
+        reason = "Every passage that takes a side contradicts the claim."
+        return verdict.model_copy(
+            update={"label": "refuted", "confidence": round(verdict.refute, 3), "reason": reason}
+        )
+    if verdict.label == "refuted" and "supports" in stances and "refutes" not in stances:
+        reason = (
+            "Read together, the passages contradict the claim, although each one read alone "
+            "seemed to support it."
+        )
+        return verdict.model_copy(update={"reason": reason})
+    return verdict
+
+
 def combine(per_claim: Sequence[ClaimVerdict]) -> tuple[VerdictLabel, float]:
     """The first claim is the question's own; the others can only make it conflicting."""
     main = per_claim[0]
@@ -103,18 +164,29 @@ def decide(
     passage_weight: float,
     min_top_relevance: float = 0.0,
     language: str = "en",
+    point: PointCheck | None = None,
+    point_confidence: float = 0.9,
 ) -> Verdict:
+    """`point` (the first claim's exact point, checked) can override the calibrated
+    scores, as `reconcile` says; `point_confidence` is the confidence of a point that
+    numbers or names decided."""
     by_claim = {a.claim_id: a for a in assessments}
     per_claim = [
-        claim_verdict(
+        reconcile(
+            claim_verdict(
+                c,
+                evidence,
+                by_claim.get(c.id, ClaimAssessment(claim_id=c.id)),
+                log_bias,
+                passage_weight,
+                min_top_relevance,
+            ),
             c,
             evidence,
-            by_claim.get(c.id, ClaimAssessment(claim_id=c.id)),
-            log_bias,
-            passage_weight,
-            min_top_relevance,
+            point if n == 0 else None,
+            point_confidence,
         )
-        for c in claims
+        for n, c in enumerate(claims)
     ]
     label, confidence = combine(per_claim)
     return Verdict(

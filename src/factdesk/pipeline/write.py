@@ -1,37 +1,26 @@
-"""Stage 7: write the report section by section from small evidence sets.
+"""Stage 8: write the report's sections, each answering one question from the passages.
 
-Each section sees at most a few passages that share a stance, so the local model
-stays within its strength; its heading names the actors those passages describe.
-The executive summary and bottom line are then written from the sections. A last
-"limits" section, written by code, says what the evidence could not establish.
+Only passages about the claim's subject are written from. The first section answers
+the claim's exact point ("When was the Berlin Wall built?") from the passages closest
+to it; the others answer what the remaining passages, grouped by the side they take
+and the kind of source they are, say about the subject, so officials, news and
+fact-checkers are not mixed. Each section sees at most a few passages, where the local
+model stays within its strength. The sentences that decide the verdict (`facts`) are
+kept apart for the summary (the point's answer here; after grounding, the first
+sentence of the next section too); the compose stage writes the summary and the limits
+in the reader's language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from factdesk import i18n
-from factdesk.citations import strip_citations
+from factdesk import citations
+from factdesk.pipeline.agreement import numbers, words
 from factdesk.pipeline.answers import parse_labelled, whole_sentences
-from factdesk.prompts import SECTION, SUMMARY, evidence_block
+from factdesk.prompts import SECTION, evidence_block
 from factdesk.protocols import LLM
-from factdesk.records import Draft, Evidence, Section, Understanding, Verdict
-
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "French",
-    "es": "Spanish",
-    "de": "German",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-}
-VERDICT_WORDS = {
-    "supported": "supported by the sources",
-    "refuted": "contradicted by the sources",
-    "conflicting": "the sources conflict",
-    "not_enough_evidence": "not enough evidence: the sources do not address it",
-}
+from factdesk.records import Draft, Evidence, PointCheck, Section, Understanding
 
 
 def group_evidence(
@@ -39,7 +28,8 @@ def group_evidence(
 ) -> list[list[Evidence]]:
     """Groups of evidence that share a stance and a kind of source (officials, news,
     fact-checkers...), so each section speaks for one side and one kind of actor:
-    supporting first, then refuting, then context."""
+    supporting first, then refuting, then context. Groups are split, a passage each,
+    until there are `min_sections` when the passages allow."""
     groups: list[list[Evidence]] = []
     for stance in ("supports", "refutes", "context"):
         members = [e for e in evidence if e.stance() == stance]
@@ -59,81 +49,85 @@ def group_evidence(
     return groups[:max_sections]
 
 
-def writing_evidence(
-    evidence: Sequence[Evidence], min_relevance: float, at_least: int
-) -> list[Evidence]:
-    """The passages worth a section: those that take a side or are clearly on topic,
-    topped up with the next most relevant so the report still has `at_least` sections."""
-    strong = [e for e in evidence if e.stance() != "context" or e.relevance >= min_relevance]
-    rest = sorted((e for e in evidence if e not in strong), key=lambda e: -e.relevance)
-    return strong + rest[: max(0, at_least - len(strong))]
-
-
-def limits_section(
-    understanding: Understanding, verdict: Verdict, considered: int, used: int
-) -> Section:
-    """What the check could not establish, stated about the evidence, not about the world."""
-    language = understanding.language
-    sentences = [i18n.text(language, "limits_read", used=used, considered=considered)]
-    for claim, result in zip(understanding.claims, verdict.per_claim, strict=True):
-        quoted = strip_citations(claim.text).rstrip(".")
-        if result.label == "not_enough_evidence":
-            sentences.append(i18n.text(language, "limits_silent", claim=quoted))
-        elif result.label == "conflicting":
-            sentences.append(i18n.text(language, "limits_disagree", claim=quoted))
-    sentences.append(i18n.text(language, "limits_scope"))
-    return Section(
-        heading=i18n.text(language, "limits_heading"), body=" ".join(sentences), kind="limits"
+def _section(
+    llm: LLM, subject: str, question: str, group: Sequence[Evidence], max_tokens: int
+) -> tuple[str, str]:
+    """(heading, body) of one section that answers `question` from `group`."""
+    passages = "\n\n".join(
+        evidence_block(e.key, e.passage.title, e.passage.outlet or e.passage.domain, e.passage.text)
+        for e in group
     )
+    request = SECTION.render(
+        max_tokens=max_tokens, passages=passages, subject=subject, question=question
+    )
+    written = parse_labelled(llm.name, llm.complete(request), ("Heading", "Text"), "Text")
+    heading = written["Heading"].strip(" *#.") or group[0].passage.title
+    return heading, whole_sentences(written["Text"])
+
+
+def _repeats(sentence: str, others: Sequence[str]) -> bool:
+    """Says nothing the others do not: mostly their words, or only their numbers."""
+    said, figures = words(sentence), numbers(sentence)
+    for other in others:
+        if said and len(said & words(other)) / len(said | words(other)) >= 0.6:
+            return True
+        if figures and figures <= numbers(other):
+            return True
+    return False
+
+
+def deciding_facts(facts: Sequence[str], sections: Sequence[Section], claim: str) -> list[str]:
+    """The sentences a summary states first, once grounding has kept only supported ones:
+    the evidence's answer to the claim's point when it survived, else the cited sentence
+    of the sections that says most of what the claim is about; then one more cited
+    sentence that adds to it (the point section's own first sentence, or the first of
+    another section)."""
+    written = [s for s in sections if s.kind == "evidence"]
+    cited = [
+        [citations.render_sentence(c) for c in citations.split_cited(s.body) if c.keys]
+        for s in written
+    ]
+    kept = list(facts[:1])
+    if not kept and any(cited):
+        said = words(claim)
+        candidates = [sentence for found in cited for sentence in found]
+        kept = [max(candidates, key=lambda c: len(words(c) & said))]
+    for found in cited:
+        fresh = [sentence for sentence in found if not _repeats(sentence, kept)]
+        if fresh:
+            kept.append(fresh[0])
+            break
+    return kept
 
 
 def write(
     llm: LLM,
     understanding: Understanding,
     evidence: Sequence[Evidence],
-    verdict: Verdict,
+    point: PointCheck | None,
     *,
     per_section: int,
     min_sections: int,
     max_sections: int,
     section_max_tokens: int,
-    considered: int,
-    min_relevance: float,
 ) -> Draft:
-    language = LANGUAGE_NAMES.get(understanding.language, "English")
-    claim = understanding.claims[0].text
+    """Sections from the on-topic passages, the point's first; off-topic passages are
+    never written from."""
+    usable = [e for e in evidence if e.on_topic]
+    subject = understanding.subjects[0] if understanding.subjects else "the claim"
     sections: list[Section] = []
-    chosen = writing_evidence(evidence, min_relevance, min_sections)
-    for group in group_evidence(chosen, per_section, min_sections, max_sections - 1):
-        passages = "\n\n".join(
-            evidence_block(
-                e.key, e.passage.title, e.passage.outlet or e.passage.domain, e.passage.text
-            )
-            for e in group
-        )
-        request = SECTION.render(
-            max_tokens=section_max_tokens, language=language, passages=passages
-        )
-        written = parse_labelled(llm.name, llm.complete(request), ("Heading", "Text"), "Text")
-        heading = written["Heading"].strip(" *#.") or group[0].passage.title
-        sections.append(Section(heading=heading, body=whole_sentences(written["Text"])))
-    section_text = "\n".join(f"- {s.heading}: {s.body}" for s in sections) or "(none)"
-    summary = parse_labelled(
-        llm.name,
-        llm.complete(
-            SUMMARY.render(
-                language=language,
-                claim=claim,
-                verdict=VERDICT_WORDS[verdict.label],
-                sections=section_text,
-            )
-        ),
-        ("Summary", "Bottom line"),
-        "Summary",
-    )
-    sections.append(limits_section(understanding, verdict, considered, len(evidence)))
-    return Draft(
-        executive_summary=summary["Summary"],
-        sections=sections,
-        bottom_line=summary["Bottom line"],
-    )
+    rest = list(usable)
+    if point is not None and point.keys:
+        first = [e for e in usable if e.key in point.keys]
+        first += [e for e in usable if e not in first][: max(0, per_section - len(first))]
+        _, body = _section(llm, subject, point.question, first, section_max_tokens)
+        sections.append(Section(heading=point.question, body=body))
+        rest = [e for e in usable if e not in first]
+    for group in group_evidence(
+        rest, per_section, min_sections - len(sections), max_sections - len(sections)
+    ):
+        question = f"What do these passages say about {subject}?"
+        heading, body = _section(llm, subject, question, group, section_max_tokens)
+        sections.append(Section(heading=heading, body=body))
+    facts = [point.statement] if point is not None and point.keys else []
+    return Draft(sections=sections, facts=facts)

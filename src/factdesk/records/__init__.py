@@ -8,6 +8,7 @@ comes from, `report` what the stages make of it, `run` the record of one check.
 from factdesk.records.report import (
     CATEGORIES,
     VERDICT_LABELS,
+    AgreementLabel,
     Category,
     Claim,
     ClaimAssessment,
@@ -18,6 +19,7 @@ from factdesk.records.report import (
     GroundOutcome,
     Method,
     PassageRef,
+    PointCheck,
     QueryAngle,
     Report,
     SearchQuery,
@@ -48,6 +50,7 @@ from factdesk.records.sources import (
 __all__ = [
     "CATEGORIES",
     "VERDICT_LABELS",
+    "AgreementLabel",
     "Category",
     "CheckRecord",
     "CheckStatus",
@@ -67,6 +70,7 @@ __all__ = [
     "PageRecord",
     "Passage",
     "PassageRef",
+    "PointCheck",
     "QueryAngle",
     "Report",
     "SearchQuery",

@@ -38,14 +38,40 @@ class Claim(BaseModel):
     text: str
 
 
+AgreementLabel = Literal["unchecked", "agree", "differ", "unanswered"]
+
+
+class PointCheck(BaseModel):
+    """The claim's exact point, put as the question a reference work answers ("When was
+    the Berlin Wall built?") with the answer the claim gives ("1975"); the point stage adds
+    what the evidence answers and whether the two agree."""
+
+    question: str
+    claimed: str
+    answer: str = ""
+    statement: str = ""
+    keys: list[int] = Field(default_factory=list)
+    outcome: AgreementLabel = "unchecked"
+    decided_by: Literal["", "code", "model"] = ""
+
+
 class Understanding(BaseModel):
-    """The question as the rest of the pipeline sees it."""
+    """The question as the rest of the pipeline sees it. `claims`, `subjects` and the
+    point are in English, the language searches and evidence are read in; `language` is
+    the question's, which the report is written in."""
 
     question: str
     normalized: str
     language: str = "en"
     category: Category = "other"
     claims: list[Claim]
+    subjects: list[str] = Field(default_factory=list)
+    point: PointCheck | None = None
+    restatement: str = Field(
+        default="",
+        description="The model's English restatement when it was not faithful enough to be "
+        "the claim: still a useful search query for a question in another language.",
+    )
 
 
 class SearchQuery(BaseModel):
@@ -90,6 +116,7 @@ class Evidence(BaseModel):
     key: int
     passage: Passage
     relevance: float
+    on_topic: bool = True
     judgements: list[StanceJudgement] = Field(default_factory=list)
 
     def stance(self) -> StanceLabel:
@@ -111,12 +138,15 @@ class Evidence(BaseModel):
 
 
 class ClaimVerdict(BaseModel):
+    """One claim's verdict; `reason` says why a rule overrode the calibrated scores."""
+
     claim_id: str
     label: VerdictLabel
     confidence: float
     support: float = 0.0
     refute: float = 0.0
     assessment: ClaimAssessment | None = None
+    reason: str = ""
 
 
 class Verdict(BaseModel):
@@ -136,11 +166,17 @@ class Section(BaseModel):
 
 
 class Draft(BaseModel):
-    """Report text as written, citing evidence keys like [2]; not yet grounded."""
+    """Report text as written, citing evidence keys like [2] until sources are numbered.
 
-    executive_summary: str
+    The writer fills `sections` and `facts` (the sentences that decide the verdict, in the
+    sources' language); grounding keeps only what the passages support; the compose stage
+    writes the summary and bottom line from the facts, in the reader's language.
+    """
+
+    executive_summary: str = ""
     sections: list[Section]
-    bottom_line: str
+    bottom_line: str = ""
+    facts: list[str] = Field(default_factory=list)
 
 
 class Source(BaseModel):

@@ -16,6 +16,7 @@ from factdesk.records.report import (
     Grounding,
     Method,
     PassageRef,
+    PointCheck,
     Report,
     SearchQuery,
     Source,
@@ -54,6 +55,7 @@ class Trail(BaseModel):
     considered: list[PassageRef] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     assessments: list[ClaimAssessment] = Field(default_factory=list)
+    point: PointCheck | None = None
     verdict: Verdict | None = None
     draft: Draft | None = None
     grounding: Grounding | None = None

@@ -35,7 +35,6 @@ class IndexSettings(BaseModel):
 
 class PipelineSettings(BaseModel):
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
-    max_claims: int = Field(default=2, ge=1, description="Claims the question is restated as.")
     max_queries: int = Field(default=5, ge=1, description="Search queries per check.")
     evidence_k: int = Field(default=6, ge=1, description="Passages chosen as evidence.")
     max_per_document: int = Field(default=2, ge=1, description="Evidence passages per document.")
@@ -47,6 +46,25 @@ class PipelineSettings(BaseModel):
         default=0.85,
         description="Relevance against diversity when picking evidence; 0.85 gave the best "
         "evidence recall@5 on both benchmarks' dev claims (bench/retrieval.py).",
+    )
+    topic_close: float = Field(
+        default=0.6,
+        description="Similarity at which a passage that does not name the claim's subject "
+        "still counts as about it (below it, it is context only).",
+    )
+    point_agree: float = Field(
+        default=0.7,
+        description="The model's Yes probability at which the evidence's answer to the "
+        "claim's point counts as agreeing with the claim's answer.",
+    )
+    point_differ: float = Field(
+        default=0.3,
+        description="The Yes probability at or below which the two answers differ.",
+    )
+    point_confidence: float = Field(
+        default=0.9,
+        description="Confidence of a verdict decided by a point whose answers differ in "
+        "numbers, dates or opposites.",
     )
     stance_threshold: float = Field(
         default=0.55, description="Probability a passage needs to count as supporting/refuting."
@@ -67,11 +85,15 @@ class PipelineSettings(BaseModel):
         default=0.0,
         description="A verdict other than not_enough_evidence needs a passage this relevant.",
     )
-    write_min_relevance: float = Field(
-        default=0.45, description="Context passages below this only fill up sections."
+    sections_min: int = Field(
+        default=3,
+        ge=1,
+        description="Fewest report sections, the limits section included, when there are "
+        "passages enough about the subject.",
     )
-    sections_min: int = Field(default=3, ge=1, description="Fewest report sections.")
-    sections_max: int = Field(default=5, ge=1, description="Most report sections.")
+    sections_max: int = Field(
+        default=4, ge=2, description="Most report sections, the limits section included."
+    )
     passages_per_section: int = Field(
         default=2, ge=1, description="Passages a section is written from."
     )

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from factdesk.errors import NotFoundError
 from factdesk.pipeline import STAGES
 from factdesk.records import CATEGORIES, utcnow
-from factdesk.render import checked_on, to_json, to_markdown
+from factdesk.render import Wording, to_json, to_markdown
 from factdesk.web.deps import State, WebState, client_of, read_guard, render_page
 from factdesk.web.guards import TOKEN_COOKIE
 from factdesk.web.views import Published, changes, published
@@ -187,7 +187,7 @@ def _report_context(state: WebState, request: Request, page: Published) -> dict[
     return {
         "published": page,
         "report": page.report,
-        "checked_on": checked_on(page.report),
+        "w": Wording(page.report.language),
         "changes": changes(state.reports, page),
         "stale": page.latest and age_days >= state.settings.stale_after_days,
         "age_days": int(age_days),

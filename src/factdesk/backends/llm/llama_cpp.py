@@ -183,7 +183,9 @@ class LlamaCppLLM:
         size = llama_cpp.llama_state_get_size(ctx)
         buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_get_data(ctx, buffer, size)
-        return bytes(buffer[:written])
+        # string_at copies the memory in one go; slicing a ctypes array builds a Python
+        # list of every byte first (minutes for a state of a hundred megabytes)
+        return ctypes.string_at(buffer, written)
 
     def _restore(self, saved: _SavedPrefix) -> bool:
         import llama_cpp
@@ -201,7 +203,8 @@ class LlamaCppLLM:
 
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
-            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            # the schema as written: its property order is the order the model writes them in
+            self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         return self._grammars[key]
 
     def complete(self, request: LLMRequest) -> LLMResponse:

@@ -65,11 +65,27 @@ def _statement(question: str) -> str:
     return question.strip().rstrip("?").strip() + "."
 
 
+_NAMES = re.compile(r"(?<=\s)[A-Z][\w']+(?: [A-Z][\w']+)*")  # capitalised, not the first word
+
+
+def understanding_answer(asked: str, /, **fields: object) -> str:
+    """The understand stage's JSON answer as this script gives it: the question as its
+    own claim, its first capitalised name as the subject, and no point (tests that
+    exercise the point stage give one); `fields` replace any of these."""
+    names = _NAMES.findall(asked)
+    answer: dict[str, object] = {
+        "normalized": asked,
+        "category": "other",
+        "claim": _statement(asked),
+        "question": "",
+        "claimed": "",
+        "subject": names[:1] or [_statement(asked)],
+    }
+    return json.dumps({**answer, **fields})
+
+
 def _understand(request: LLMRequest) -> str:
-    question = request.variables["question"]
-    return json.dumps(
-        {"normalized": question, "category": "other", "claims": [_statement(question)]}
-    )
+    return understanding_answer(request.variables["question"])
 
 
 def _plan(request: LLMRequest) -> str:
@@ -93,19 +109,16 @@ def _section(request: LLMRequest) -> str:
     return f"Heading: {title}\nText: {_first_sentence(text)} [{key}]."
 
 
-def _summary(request: LLMRequest) -> str:
-    first = request.variables["sections"].split("\n")[0]
-    body = first.split(": ", 1)[-1]
-    return f"Summary: {body}\nBottom line: {body}"
+def _translate(request: LLMRequest) -> str:
+    """An identity "translation": the lines as they came."""
+    return request.variables["lines"]
 
 
 def _followup(request: LLMRequest) -> str:
-    claim = request.variables["claim"]
-    names = re.findall(r"(?<=\s)[A-Z][\w']+(?: [A-Z][\w']+)*", claim)  # not the first word
-    topic = names[0] if names else "this claim"
+    topic = request.variables["subject"]
     questions = [
         f"What do primary records say about {topic}?",
-        f"How has reporting about {topic} changed over time?",
+        f"How has {topic} changed over time?",
         f"Which experts have studied {topic}, and what did they find?",
     ]
     return json.dumps({"questions": questions})
@@ -137,10 +150,16 @@ DEFAULT_ANSWERS: dict[str, Responder] = {
     "understand": _understand,
     "plan": _plan,
     "section": _section,
-    "summary": _summary,
+    "point": lambda request: "Answer: not stated",
     "followup": _followup,
+    "translate": _translate,
 }
-DEFAULT_CHOICES: dict[str, Chooser] = {"stance": _stance, "verify": _verify, "judge": _judge}
+DEFAULT_CHOICES: dict[str, Chooser] = {
+    "stance": _stance,
+    "verify": _verify,
+    "judge": _judge,
+    "agree": lambda request, choices: {"Yes": 0.5, "No": 0.5},
+}
 
 
 class ScriptedLLM:

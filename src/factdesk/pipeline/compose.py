@@ -1,0 +1,121 @@
+"""Stage 11: the report in the reader's language, and its summary and bottom line.
+
+Everything the model wrote (section headings and text, the deciding facts, the
+follow-up questions) was written and grounded in English, the language of the
+evidence; when the question is in another language it is translated here in one pass,
+line by line, and a line whose citations do not survive the translation stays in
+English rather than lose them. The summary and the bottom line are then put together
+by code from the verified facts and fixed sentences in the reader's language, so they
+state the deciding facts with their citations and can never contradict the verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from factdesk import citations, i18n
+from factdesk.prompts import TRANSLATE
+from factdesk.protocols import LLM
+from factdesk.records import Draft, PointCheck, Section, Understanding, Verdict
+
+_LINE = re.compile(r"^\s*(\d+)[.)]\s*(.+?)\s*$")
+
+
+def _translated(llm: LLM, texts: Sequence[str], language: str) -> dict[int, str]:
+    """The model's translation of each numbered line it returned (numbers from 1)."""
+    lines = "\n".join(f"{n}. {' '.join(t.split())}" for n, t in enumerate(texts, start=1))
+    budget = min(2000, 40 + 2 * len(lines) // 3)
+    name = i18n.language_name(language)
+    request = TRANSLATE.render(lines=lines, language=name, max_tokens=budget)
+    return {
+        int(m.group(1)): m.group(2)
+        for m in map(_LINE.match, llm.complete(request).text.splitlines())
+        if m is not None
+    }
+
+
+def translate(llm: LLM, texts: Sequence[str], language: str) -> list[str]:
+    """`texts` in `language`. Lines the model skipped or merged are asked for once more;
+    a line whose translation still lacks it, or cites other sources, stays in English."""
+    if i18n.supported(language) == "en" or not texts:
+        return list(texts)
+    found = _translated(llm, texts, language)
+
+    def good(n: int) -> bool:
+        cited = set(citations.parse_keys(texts[n - 1]))
+        return bool(found.get(n)) and set(citations.parse_keys(found[n])) == cited
+
+    missing = [n for n in range(1, len(texts) + 1) if not good(n)]
+    if missing:
+        again = _translated(llm, [texts[n - 1] for n in missing], language)
+        found.update({n: again[i] for i, n in enumerate(missing, start=1) if i in again})
+    return [found[n] if good(n) else text for n, text in enumerate(texts, start=1)]
+
+
+def limits_section(
+    understanding: Understanding, verdict: Verdict, unanswered: str, considered: int, used: int
+) -> Section:
+    """What the check could not establish, stated about the evidence, not about the world;
+    `unanswered` is the claim's point when the sources leave it open (already in the
+    reader's language)."""
+    language = understanding.language
+    sentences = [i18n.text(language, "limits_read", used=used, considered=considered)]
+    quoted = citations.strip_citations(understanding.normalized).rstrip(".?¿¡! ")
+    if verdict.label == "not_enough_evidence":
+        sentences.append(i18n.text(language, "limits_silent", claim=quoted))
+    elif verdict.label == "conflicting":
+        sentences.append(i18n.text(language, "limits_disagree", claim=quoted))
+    if unanswered:
+        sentences.append(i18n.text(language, "limits_unanswered", question=unanswered))
+    sentences.append(i18n.text(language, "limits_scope"))
+    return Section(
+        heading=i18n.text(language, "limits_heading"), body=" ".join(sentences), kind="limits"
+    )
+
+
+def compose(
+    llm: LLM,
+    understanding: Understanding,
+    verdict: Verdict,
+    draft: Draft,
+    followups: Sequence[str],
+    point: PointCheck | None,
+    *,
+    considered: int,
+    used: int,
+) -> tuple[Draft, list[str]]:
+    """The finished text in the reader's language, and the follow-up questions."""
+    language = understanding.language
+    sections = [s for s in draft.sections if s.kind == "evidence"]
+    open_point = point is not None and point.outcome == "unanswered"
+    open_point = open_point and verdict.label != "not_enough_evidence"
+    texts = [
+        *(s.heading for s in sections),
+        *(s.body for s in sections),
+        *draft.facts,
+        *followups,
+        *([point.question] if point is not None and open_point else []),
+    ]
+    done = translate(llm, texts, language)
+    count, facts_end = len(sections), 2 * len(sections) + len(draft.facts)
+    headings, bodies = done[:count], done[count : 2 * count]
+    facts = done[2 * count : facts_end]
+    questions = done[facts_end : facts_end + len(followups)]
+    unanswered = done[facts_end + len(followups)] if open_point else ""
+    limits = limits_section(understanding, verdict, unanswered, considered, used)
+    therefore = i18n.text(language, f"therefore_{verdict.label}")
+    summary = " ".join([*facts, therefore]) if facts else verdict.summary
+    label = i18n.text(language, f"label_{verdict.label}")
+    bottom = f"{label}: {facts[0]}" if facts else verdict.summary
+    written = [
+        section.model_copy(update={"heading": heading, "body": body})
+        for section, heading, body in zip(sections, headings, bodies, strict=True)
+    ]
+    composed = Draft(
+        executive_summary=summary,
+        sections=[*written, limits],
+        bottom_line=bottom,
+        facts=facts,
+    )
+    return composed, list(questions)

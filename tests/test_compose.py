@@ -1,0 +1,134 @@
+"""The report in the reader's language: translation, summary, bottom line, follow-ups."""
+
+from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.pipeline.compose import compose, translate
+from factdesk.pipeline.followup import acceptable, followups
+from factdesk.pipeline.write import deciding_facts
+from factdesk.records import Claim, Draft, PointCheck, Section, Understanding, Verdict
+
+SPANISH = Understanding(
+    question="¿Se construyó el muro de Berlín en 1975?",
+    normalized="¿Se construyó el muro de Berlín en 1975?",
+    language="es",
+    claims=[Claim(id="C1", text="The Berlin Wall was built in 1975.")],
+    subjects=["Berlin Wall"],
+)
+REFUTED = Verdict(
+    label="refuted", confidence=0.9, summary="Las fuentes encontradas la contradicen."
+)
+
+
+def _spanish(request):
+    lines = request.variables["lines"].splitlines()
+    done = {
+        "When was the Berlin Wall built?": "¿Cuándo se construyó el muro de Berlín?",
+        "Construction began on 13 August 1961 [1].": (
+            "La construcción comenzó el 13 de agosto de 1961 [1]."
+        ),
+        "The wall divided Berlin [2].": "El muro dividió Berlín.",  # lost its citation
+    }
+    return "\n".join(
+        f"{n}. {done.get(line.split('. ', 1)[1], line.split('. ', 1)[1])}"
+        for n, line in enumerate(lines, start=1)
+    )
+
+
+def test_a_translation_that_loses_a_citation_keeps_the_english_line():
+    llm = ScriptedLLM({"translate": _spanish})
+    texts = ["Construction began on 13 August 1961 [1].", "The wall divided Berlin [2]."]
+    assert translate(llm, texts, "es") == [
+        "La construcción comenzó el 13 de agosto de 1961 [1].",
+        "The wall divided Berlin [2].",
+    ]
+    assert llm.calls[1].variables["lines"] == "1. The wall divided Berlin [2]."  # asked again
+    assert translate(llm, texts, "en") == texts and len(llm.calls) == 2  # English: no call
+
+
+def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict():
+    draft = Draft(
+        sections=[
+            Section(
+                heading="When was the Berlin Wall built?",
+                body="Construction began on 13 August 1961 [1].",
+            )
+        ],
+        facts=["Construction began on 13 August 1961 [1]."],
+    )
+    point = PointCheck(question="When was the Berlin Wall built?", claimed="1975")
+    composed, questions = compose(
+        ScriptedLLM({"translate": _spanish}),
+        SPANISH,
+        REFUTED,
+        draft,
+        ["When was the Berlin Wall built?"],
+        point,
+        considered=12,
+        used=3,
+    )
+    assert composed.executive_summary == (
+        "La construcción comenzó el 13 de agosto de 1961 [1]. "
+        "Por tanto, las fuentes contradicen la afirmación."
+    )
+    assert composed.bottom_line == (
+        "Refutada: La construcción comenzó el 13 de agosto de 1961 [1]."
+    )
+    assert composed.sections[0].heading == "¿Cuándo se construyó el muro de Berlín?"
+    assert composed.sections[-1].kind == "limits"
+    assert composed.sections[-1].heading == "Lo que las fuentes no resuelven"
+    assert questions == ["¿Cuándo se construyó el muro de Berlín?"]
+
+
+def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
+    point = PointCheck(
+        question="When was the Berlin Wall built?", claimed="1975", outcome="unanswered"
+    )
+    conflicting = REFUTED.model_copy(update={"label": "conflicting", "summary": "Discrepan."})
+    composed, _ = compose(
+        ScriptedLLM({"translate": _spanish}),
+        SPANISH,
+        conflicting,
+        Draft(sections=[]),
+        [],
+        point,
+        considered=12,
+        used=3,
+    )
+    assert composed.executive_summary == composed.bottom_line == "Discrepan."
+    limits = composed.sections[0].body
+    assert "«¿Cuándo se construyó el muro de Berlín?»" in limits
+    assert "discrepan sobre la afirmación «¿Se construyó el muro de Berlín en 1975»" in limits
+
+
+def test_deciding_facts_are_the_point_then_the_next_section():
+    sections = [
+        Section(heading="Q?", body="Built from 1961 [1]."),
+        Section(heading="Context", body="Berlin was divided [2]. It fell in 1989 [3]."),
+        Section(heading="Limits", body="x", kind="limits"),
+    ]
+    claim = "The wall fell in 1975."
+    assert deciding_facts(["Begun in 1961 [1]."], sections, claim) == [
+        "Begun in 1961 [1].",
+        "Berlin was divided [2].",
+    ]
+    # no point answered: the sentence that says most of what the claim is about leads
+    assert deciding_facts([], sections, claim) == ["It fell in 1989 [3].", "Built from 1961 [1]."]
+
+
+def test_follow_ups_ask_about_the_topic_and_never_repeat_a_rejected_claim():
+    claim = "The Berlin Wall was built in 1975."
+    assert not acceptable("How did the sources support the claim?", claim, upheld=True)
+    assert not acceptable("What caused the Berlin Wall to be built in 1975?", claim, upheld=False)
+    assert acceptable("What caused the Berlin Wall to be built in 1975?", claim, upheld=True)
+    assert acceptable("Why was the Berlin Wall built in 1961?", claim, upheld=False)
+    proposed = (
+        '{"questions": ["What caused the Berlin Wall to be built in 1975?", '
+        '"What does the evidence say?", "Who ordered the Berlin Wall built in 1961?"]}'
+    )
+    questions = followups(
+        ScriptedLLM({"followup": proposed}), SPANISH, REFUTED, ["Begun in 1961 [1]."]
+    )
+    assert questions == [
+        "Who ordered the Berlin Wall built in 1961?",
+        "What else is known about Berlin Wall?",
+        "How is Berlin Wall remembered today?",
+    ]

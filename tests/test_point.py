@@ -1,0 +1,145 @@
+"""The claim's exact point, the topic gate, and the verdict rules that follow from them."""
+
+from factdesk.backends.embed.hashing import HashingEmbedder
+from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.pipeline.point import check_point
+from factdesk.pipeline.topic import mentions, on_topic
+from factdesk.pipeline.verdict import decide
+from factdesk.records import (
+    Claim,
+    ClaimAssessment,
+    Evidence,
+    Passage,
+    PointCheck,
+    StanceJudgement,
+    StanceScores,
+)
+
+WALL = PointCheck(question="When was the Berlin Wall built?", claimed="1975")
+CLAIM = Claim(id="C1", text="The Berlin Wall was built in 1975.")
+
+
+def _evidence(key, text, title="Berlin Wall", on=True, stance="context"):
+    scores = {
+        "supports": StanceScores(supports=0.9, refutes=0.05, context=0.05),
+        "refutes": StanceScores(supports=0.05, refutes=0.9, context=0.05),
+        "context": StanceScores(),
+    }[stance]
+    return Evidence(
+        key=key,
+        passage=Passage(id=f"p{key}", doc_id=f"d{key}", title=title, text=text),
+        relevance=0.7,
+        on_topic=on,
+        judgements=[
+            StanceJudgement(
+                claim_id="C1", passage_id=f"p{key}", stance=stance, scores=scores, relevance=0.7
+            )
+        ],
+    )
+
+
+WALL_PASSAGE = _evidence(1, "Construction of the Berlin Wall began on 13 August 1961.")
+GREAT_WALL = _evidence(
+    2, "The Great Wall of China was built over many centuries.", "Great Wall", on=False
+)
+
+
+def _check(answer, evidence=(WALL_PASSAGE, GREAT_WALL), agree=0.5):
+    llm = ScriptedLLM({"point": answer}, {"agree": {"Yes": agree, "No": 1 - agree}})
+    checked = check_point(llm, HashingEmbedder(), WALL, list(evidence), agree_at=0.7, differ_at=0.3)
+    return checked, llm
+
+
+def test_a_different_date_is_found_by_code_without_asking_the_model():
+    checked, llm = _check(
+        "Answer: 13 August 1961\nStatement: Construction of the wall began on 13 August 1961 [1]."
+    )
+    assert (checked.outcome, checked.decided_by, checked.keys) == ("differ", "code", [1])
+    assert checked.statement.endswith("[1].")
+    assert "agree" not in llm.kinds()
+    asked = next(r for r in llm.calls if r.kind == "point")
+    assert "Great Wall" not in asked.variables["passages"]  # off-topic passages are not read
+
+
+def test_the_model_compares_only_when_the_words_do_not_decide():
+    answer = "Answer: the Soviet occupation zone\nStatement: The wall was built there [1]."
+    differ, llm = _check(answer, agree=0.1)
+    assert (differ.outcome, differ.decided_by) == ("differ", "model")
+    assert llm.kinds()[-1] == "agree"
+    unsure, _ = _check(answer, agree=0.5)
+    assert unsure.outcome == "unanswered"
+    same, _ = _check(answer, agree=0.9)
+    assert same.outcome == "agree"
+
+
+def test_an_answer_without_a_shown_citation_or_not_stated_leaves_the_point_open():
+    not_stated, _ = _check("Answer: not stated")
+    assert not_stated.outcome == "unanswered"
+    uncited, _ = _check("Answer: 1961\nStatement: It began in 1961 [7].")
+    assert (uncited.outcome, uncited.keys) == ("unanswered", [])
+    nothing, llm = _check("Answer: 1961", evidence=[GREAT_WALL])
+    assert nothing.outcome == "unanswered" and llm.calls == []
+
+
+def test_names_are_matched_as_whole_words_whatever_the_accents():
+    assert mentions("Júpiter es el planeta más grande", ["Jupiter"])
+    assert not mentions("The Great Wall of China", ["Berlin Wall"])
+    assert not mentions("Curieux", ["Curie"])
+    assert on_topic("Berlin Wall", "It fell in 1989.", 0.3, ["Berlin Wall"], 0.6)  # the title
+    twice = "The Berlin Wall fell in 1989. The Berlin Wall had stood since 1961."
+    assert on_topic("Berlin", twice, 0.3, ["Berlin Wall"], 0.6)
+    once = "Berlin has many sights, among them the Berlin Wall memorial."
+    assert not on_topic("Berlin", once, 0.3, ["Berlin Wall"], 0.6)  # named in passing
+    assert on_topic(
+        "Great Wall", "A wall in China.", 0.65, ["Berlin Wall"], 0.6
+    )  # close in meaning
+    assert not on_topic("Great Wall", "A wall in China.", 0.5, ["Berlin Wall"], 0.6)
+    assert on_topic("Anything", "at all", 0.1, [], 0.6)  # no subject known: as before
+
+
+def _decide(evidence, point, assessment=None):
+    assessment = assessment or ClaimAssessment(
+        claim_id="C1", true=0.9, false=0.05, mixed=0.03, unknown=0.02, passages=len(evidence)
+    )
+    return decide(
+        [CLAIM],
+        evidence,
+        [assessment],
+        log_bias=(0, 0, 0, 0),
+        passage_weight=0,
+        point=point,
+        point_confidence=0.9,
+    )
+
+
+def test_a_point_the_evidence_answers_differently_refutes_the_claim():
+    point = WALL.model_copy(
+        update={"answer": "13 August 1961", "outcome": "differ", "decided_by": "code"}
+    )
+    verdict = _decide([WALL_PASSAGE], point)
+    assert (verdict.label, verdict.confidence) == ("refuted", 0.9)
+    assert '"13 August 1961", not "1975"' in verdict.per_claim[0].reason
+
+
+def test_a_supported_verdict_against_every_passage_taking_a_side_is_refuted():
+    against = [_evidence(1, "Jupiter is the largest planet.", "Jupiter", stance="refutes")]
+    verdict = _decide(against, None)
+    assert verdict.label == "refuted"
+    assert "contradicts the claim" in verdict.per_claim[0].reason
+
+
+def test_an_agreeing_point_lifts_silence_only_with_a_supporting_passage():
+    point = WALL.model_copy(update={"answer": "1975", "outcome": "agree", "decided_by": "code"})
+    unsure = ClaimAssessment(
+        claim_id="C1", true=0.01, false=0.01, mixed=0.01, unknown=0.97, passages=1
+    )
+    supported = _decide([_evidence(1, "Built in 1975.", stance="supports")], point, unsure)
+    assert supported.label == "supported"
+    silent = _decide([_evidence(1, "Built in 1975.")], point, unsure)
+    assert silent.label == "not_enough_evidence"
+
+
+def test_silence_decides_before_any_point():
+    point = WALL.model_copy(update={"answer": "1961", "outcome": "differ", "decided_by": "code"})
+    nothing = ClaimAssessment(claim_id="C1", passages=0)
+    assert _decide([], point, nothing).label == "not_enough_evidence"
