@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/screenshots.py                    # scripted demo LLM, small corpus
     .venv/bin/python bench/screenshots.py --url URL --name report-local-model.png
+    .venv/bin/python bench/screenshots.py --saved REPORT.json --name report-refuted.png
 
 The first form files a few demo questions with the scripted LLM, refreshes one after a
 new source is added, and photographs the home page, a progress page caught mid-check,
 and the refreshed report. The second photographs one page of a server that is already
-running (`factdesk serve` with a real model, say).
+running (`factdesk serve` with a real model, say). The third publishes a report that
+bench/report_quality.py saved (written by the local model) and photographs its page.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,10 +30,11 @@ from tests.conftest import CORPUS
 from tests.web.webtools import CHROMIUM_ARGS, EXPO, QUESTION, gate
 
 from factdesk.backends.embed.hashing import HashingEmbedder
-from factdesk.backends.llm.scripted import ScriptedLLM
+from factdesk.backends.llm.scripted import ScriptedLLM, understanding_answer
 from factdesk.backends.search.local import LocalIndex
 from factdesk.pipeline import Desk
 from factdesk.protocols import LLMRequest
+from factdesk.records import CheckRecord, Report
 from factdesk.settings import Settings
 from factdesk.store.sqlite import SQLiteStore
 from factdesk.web import create_app
@@ -47,8 +51,7 @@ DEMO = {
 
 def _understand(request: LLMRequest) -> str:
     question = request.variables["question"]
-    category = DEMO.get(question, "other")
-    return json.dumps({"normalized": question, "category": category, "claims": [question]})
+    return understanding_answer(question, category=DEMO.get(question, "other"))
 
 
 def _check(site: str, question: str) -> str:
@@ -95,10 +98,37 @@ def scripted(page: Page) -> None:
         _shoot(page, "home.png")
 
 
+def saved(page: Page, path: Path, name: str) -> None:
+    """Publish one saved report in a throw-away desk and photograph its page."""
+    report = Report.model_validate(json.loads(path.read_text(encoding="utf-8"))["report"])
+    home = Path(tempfile.mkdtemp(prefix="factdesk-shots-"))
+    settings = Settings(home=home, llm={"backend": "scripted"}, embedder={"backend": "hashing"})
+    store = SQLiteStore(settings.db_path)
+    moment = datetime.now(UTC)
+    store.checks.save(
+        CheckRecord(
+            id=report.id,
+            question=report.question,
+            status="done",
+            created_at=moment,
+            updated_at=moment,
+            category=report.category,
+            verdict=report.verdict.label,
+            report=report,
+        )
+    )
+    index = LocalIndex(settings.index_path, HashingEmbedder())
+    desk = Desk(settings, ScriptedLLM(), index.embedder, [index], store)
+    with serve_in_thread(create_app(desk)) as site:
+        page.goto(f"{site}{store.reports.summary(report.id).url}")
+        _shoot(page, name, full_page=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="photograph this page of a running server instead")
-    parser.add_argument("--name", default="page.png", help="file name for --url")
+    parser.add_argument("--saved", type=Path, help="a report saved by report_quality.py")
+    parser.add_argument("--name", default="page.png", help="file name for --url or --saved")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -110,6 +140,8 @@ def main() -> None:
         if args.url:
             page.goto(args.url)
             _shoot(page, args.name, full_page=True)
+        elif args.saved:
+            saved(page, args.saved, args.name)
         else:
             scripted(page)
         browser.close()
