@@ -44,6 +44,22 @@ def test_a_translation_that_loses_a_citation_keeps_the_english_line():
     assert translate(llm, texts, "en") == texts and len(llm.calls) == 2  # English: no call
 
 
+def test_a_sentence_copied_unchanged_is_asked_for_again_but_a_name_may_stay():
+    answers = iter(
+        [
+            "1. How did Napoleon's rule affect France?\n2. Napoleon",
+            "1. ¿Cómo afectó el gobierno de Napoleón a Francia?",
+        ]
+    )
+    llm = ScriptedLLM({"translate": lambda request: next(answers)})
+    texts = ["How did Napoleon's rule affect France?", "Napoleon"]
+    assert translate(llm, texts, "es") == [
+        "¿Cómo afectó el gobierno de Napoleón a Francia?",
+        "Napoleon",
+    ]
+    assert llm.calls[1].variables["lines"] == "1. How did Napoleon's rule affect France?"
+
+
 def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict():
     draft = Draft(
         sections=[

@@ -123,6 +123,47 @@ def test_a_sentence_restating_a_rejected_claim_is_removed_whatever_it_cites():
     assert upheld.executive_summary == "The Eiffel Tower was completed in 1889 [1]."
 
 
+def test_a_sentence_with_the_opposite_word_is_the_refuting_fact_not_a_restatement():
+    refuted = VERDICT.model_copy(update={"label": "refuted"})
+    claim = "Mercury is the largest planet in the Solar System."
+    planet = _evidence(1, "mercury", "Mercury is the smallest planet in the Solar System.")
+    draft = _draft("Mercury is the smallest planet in the Solar System [1].", "x")
+    grounded, _ = ground(
+        ScriptedLLM(), draft, [planet], refuted, "en", GroundingPolicy(), claim=claim
+    )
+    assert grounded.executive_summary == "Mercury is the smallest planet in the Solar System [1]."
+    again = _draft("Mercury is the largest planet in the Solar System [1].", "x")
+    grounded, _ = ground(
+        ScriptedLLM(), again, [planet], refuted, "en", GroundingPolicy(), claim=claim
+    )
+    assert grounded.executive_summary == ""
+
+
+def test_a_section_that_no_longer_speaks_of_the_subject_is_dropped():
+    khanate = _evidence(
+        1, "kazakh", "The Kazakh Khanate emerged after the Golden Horde.", title="Kazakh Khanate"
+    )
+    founder = _evidence(2, "genghis", "Temujin founded the Mongol Empire.", title="Genghis Khan")
+    draft = Draft(
+        executive_summary="",
+        sections=[
+            Section(heading="Genghis Khan", body="The Kazakh Khanate emerged [1]."),
+            Section(heading="Founder", body="Temujin founded the Mongol Empire [2]."),
+            Section(heading="Limits", body="Nothing else.", kind="limits"),
+        ],
+        bottom_line="",
+    )  # fmt: skip
+    grounded, _ = ground(
+        ScriptedLLM(), draft, [khanate, founder], VERDICT, "en", GroundingPolicy(),
+        subjects=["Genghis Khan"],
+    )  # fmt: skip
+    assert [s.heading for s in grounded.sections] == ["Founder", "Limits"]
+    everything, _ = ground(
+        ScriptedLLM(), draft, [khanate, founder], VERDICT, "en", GroundingPolicy()
+    )
+    assert len(everything.sections) == 3  # fmt: skip
+
+
 def test_a_restatement_is_put_to_the_model_even_when_every_word_matches():
     asked = []
 

@@ -97,6 +97,16 @@ def test_names_are_matched_as_whole_words_whatever_the_accents():
     assert on_topic("Anything", "at all", 0.1, [], 0.6)  # no subject known: as before
 
 
+def test_a_namesake_page_counts_only_by_its_meaning():
+    claim = "Mercury is the largest planet in the Solar System."
+    element = "Mercury is a chemical element. Mercury is liquid at room temperature."
+    assert not on_topic("Mercury (element)", element, 0.3, ["Mercury"], 0.6, claim)
+    assert on_topic("Mercury (planet)", "It orbits the Sun.", 0.3, ["Mercury"], 0.6, claim)
+    assert on_topic("Mercury (element)", element, 0.65, ["Mercury"], 0.6, claim)
+    assert on_topic("Ganymede (moon)", "Larger than Mercury, lighter than Mercury.", 0.3,
+                    ["Mercury"], 0.6, claim)  # fmt: skip
+
+
 def _decide(evidence, point, assessment=None):
     assessment = assessment or ClaimAssessment(
         claim_id="C1", true=0.9, false=0.05, mixed=0.03, unknown=0.02, passages=len(evidence)
@@ -137,6 +147,18 @@ def test_an_agreeing_point_lifts_silence_only_with_a_supporting_passage():
     assert supported.label == "supported"
     silent = _decide([_evidence(1, "Built in 1975.")], point, unsure)
     assert silent.label == "not_enough_evidence"
+
+
+def test_not_enough_evidence_against_one_sided_passages_says_why():
+    unsure = ClaimAssessment(
+        claim_id="C1", true=0.01, false=0.01, mixed=0.01, unknown=0.97, passages=1
+    )
+    against = [_evidence(1, "Cleopatra ruled Egypt.", "Cleopatra", stance="refutes")]
+    verdict = _decide(against, None, unsure)
+    assert verdict.label == "not_enough_evidence"
+    assert "seemed to contradict the claim" in verdict.per_claim[0].reason
+    context = _decide([_evidence(1, "Cleopatra ruled Egypt.", "Cleopatra")], None, unsure)
+    assert context.per_claim[0].reason == ""
 
 
 def test_silence_decides_before_any_point():

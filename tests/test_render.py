@@ -59,3 +59,15 @@ def test_markdown_has_the_full_anatomy(desk):
     ):
         assert part in md
     assert render(report, "json").startswith("{")
+
+
+def test_the_method_trail_says_why_a_rule_set_the_verdict(desk):
+    report = _report(desk)
+    reason = 'The sources answer "When was it built?" with "1887-1889", not "<1975>".'
+    ruled = report.verdict.per_claim[0].model_copy(update={"reason": reason})
+    verdict = report.verdict.model_copy(update={"per_claim": [ruled]})
+    explained = report.model_copy(update={"verdict": verdict})
+    assert f"- Why the verdict: {reason}" in to_markdown(explained)
+    assert "Why the verdict: The sources answer" in to_html(explained)
+    assert "&lt;1975&gt;" in to_html(explained)
+    assert "Why the verdict" not in to_markdown(report)

@@ -118,7 +118,9 @@ def _method_lines(report: Report, w: Wording) -> list[str]:
     used = {"considered": len(m.passages_considered), "used": len(m.passages_used)}
     counts = g.model_dump(include={"sentences", "verified", "recited", "removed"})
     usage = usage_line(report)
+    reasons = [f"- {w('verdict_rule')}: {v.reason}" for v in report.verdict.per_claim if v.reason]
     return [
+        *reasons,
         f"- {w('queries')}: " + "; ".join(f"{q.text} ({q.angle})" for q in m.queries),
         f"- {w('search_backends')}: {', '.join(m.backends)}{failed}",
         *(pages if m.pages else []),

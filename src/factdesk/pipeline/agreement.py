@@ -77,6 +77,18 @@ def _opposed(claimed: set[str], found: set[str]) -> bool:
     )
 
 
+def opposes(claim: str, sentence: str) -> bool:
+    """The sentence uses the opposite of one of the claim's words and not the word itself
+    ("Mercury is the smallest planet" against "Mercury is the largest planet"): it
+    states another fact, however many words the two share."""
+    claimed, stated = words(claim), words(sentence)
+    return any(
+        (a in claimed and b in stated and a not in stated)
+        or (b in claimed and a in stated and b not in stated)
+        for a, b in _OPPOSITES
+    )
+
+
 def _by_kind(values: set[int]) -> tuple[set[int], set[int]]:
     """Years (100-2200) apart from counts and other numbers: "two prizes" is not a year."""
     years = {v for v in values if 100 <= v <= 2200}

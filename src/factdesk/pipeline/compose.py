@@ -36,15 +36,19 @@ def _translated(llm: LLM, texts: Sequence[str], language: str) -> dict[int, str]
 
 
 def translate(llm: LLM, texts: Sequence[str], language: str) -> list[str]:
-    """`texts` in `language`. Lines the model skipped or merged are asked for once more;
-    a line whose translation still lacks it, or cites other sources, stays in English."""
+    """`texts` in `language`. Lines the model skipped, merged or copied unchanged are asked
+    for once more; a line whose translation still lacks it, or cites other sources,
+    stays in English."""
     if i18n.supported(language) == "en" or not texts:
         return list(texts)
     found = _translated(llm, texts, language)
 
     def good(n: int) -> bool:
-        cited = set(citations.parse_keys(texts[n - 1]))
-        return bool(found.get(n)) and set(citations.parse_keys(found[n])) == cited
+        source, cited = texts[n - 1], set(citations.parse_keys(texts[n - 1]))
+        copied = " ".join(found.get(n, "").split()) == " ".join(source.split())
+        if not found.get(n) or (copied and len(source.split()) > 3):
+            return False  # a sentence copied word for word was not translated; a name may be
+        return set(citations.parse_keys(found[n])) == cited
 
     missing = [n for n in range(1, len(texts) + 1) if not good(n)]
     if missing:

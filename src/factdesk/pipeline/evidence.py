@@ -100,7 +100,7 @@ def select_evidence(
     fused = np.array([score for _, score in pooled])
     topical = np.array(
         [
-            on_topic(p.title, p.text, float(r), subjects, close)
+            on_topic(p.title, p.text, float(r), subjects, close, claims[0].text if claims else "")
             for (p, _), r in zip(pooled, relevance, strict=True)
         ]
     )

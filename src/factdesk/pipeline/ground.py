@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from factdesk import citations
 from factdesk.errors import FactdeskError
+from factdesk.pipeline.agreement import opposes
+from factdesk.pipeline.topic import mentions
 from factdesk.prompts import VERIFY, evidence_block
 from factdesk.protocols import LLM
 from factdesk.records import (
@@ -98,7 +100,7 @@ def restates(sentence: str, claim: str, share: float = RESTATEMENT) -> bool:
     such a sentence is always put to the model, and is never published when the verdict
     does not support the claim ("Einstein received the prize for relativity [1]")."""
     said = content_words(claim)
-    if not said or _NEGATION.search(sentence):
+    if not said or _NEGATION.search(sentence) or opposes(claim, sentence):
         return False
     claimed, stated = numbers_in(claim), numbers_in(sentence)
     if claimed and stated and not claimed & stated:
@@ -231,11 +233,13 @@ def ground(
     language: str,
     policy: GroundingPolicy,
     claim: str = "",
+    subjects: Sequence[str] = (),
 ) -> tuple[Draft, Grounding]:
     """The draft with only supported sentences, each citing evidence keys it rests on.
 
     `claim` is what is checked: while the verdict does not support it, a sentence that
-    restates it is removed whatever it cites."""
+    restates it is removed whatever it cites. A section left about something other than
+    the claim's `subjects` is dropped."""
     checker = _Checker(
         llm, {e.key: e for e in evidence}, policy, claim, verdict.label == "supported"
     )
@@ -247,7 +251,7 @@ def ground(
             sections.append(section)
             continue
         body = _ground_text(checker, section.body, language, grounding)
-        if body:
+        if body and _about_subject(checker, body, subjects):
             sections.append(section.model_copy(update={"body": body}))
     facts = [_ground_text(checker, fact, language, grounding) for fact in draft.facts]
     return Draft(
@@ -256,6 +260,17 @@ def ground(
         bottom_line=_ground_text(checker, draft.bottom_line, language, grounding),
         facts=[fact for fact in facts if fact],
     ), grounding
+
+
+def _about_subject(checker: _Checker, body: str, subjects: Sequence[str]) -> bool:
+    """Whether a grounded section still speaks of the subject: it names it, or rests on a
+    source titled after it. A passage that names the subject in passing can yield a
+    section about something else ("The Kazakh Khanate emerged after the fragmentation
+    of the Golden Horde [3]" under "Genghis Khan"); a reader would call it padding."""
+    if not subjects or mentions(body, subjects):
+        return True
+    keys = [k for k in citations.parse_keys(body) if k in checker.evidence]
+    return any(mentions(checker.evidence[k].passage.title, subjects) for k in keys)
 
 
 def _source_stance(items: Sequence[Evidence]) -> StanceLabel:

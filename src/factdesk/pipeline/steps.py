@@ -207,6 +207,7 @@ def ground(run: StepContext) -> str:
         "en",  # written in the evidence's language; compose translates
         policy,
         claim=run.understanding.claims[0].text,
+        subjects=run.understanding.subjects,
     )
     grounded.facts = write_stage.deciding_facts(
         grounded.facts, grounded.sections, run.understanding.claims[0].text

@@ -141,6 +141,13 @@ def reconcile(
             "seemed to support it."
         )
         return verdict.model_copy(update={"reason": reason})
+    if verdict.label == "not_enough_evidence" and len(set(stances) - {"context"}) == 1:
+        side = "support" if "supports" in stances else "contradict"
+        reason = (
+            f"Some passages, each read alone, seemed to {side} the claim, but read together "
+            "they were not enough to decide it."
+        )
+        return verdict.model_copy(update={"reason": reason})
     return verdict
 
 
