@@ -13,7 +13,7 @@ def test_defaults_are_the_embedded_offline_stack(settings):
     fresh = Settings()
     assert fresh.llm.backend == "llama_cpp"
     assert fresh.embedder.backend == "minilm"
-    assert fresh.search.backends == ["local"]
+    assert fresh.search.backends == ["factchecks", "local"]
     assert fresh.store.backend == "sqlite"
 
 

@@ -368,7 +368,7 @@ def test_the_web_preset_builds_ddgs_and_a_fetcher(settings):
             embedder={"backend": "hashing"},
         )
     )
-    assert [s.name for s in desk.searchers] == ["local", "ddgs"]
+    assert [s.name for s in desk.searchers] == ["factchecks", "local", "ddgs"]
     assert desk.fetcher is not None
     local_only = Desk.from_settings(settings)
     assert local_only.fetcher is None
@@ -379,9 +379,9 @@ def test_web_preset_and_env_configuration(monkeypatch, settings):
     monkeypatch.setenv("FACTDESK_BACKENDS__BRAVE__API_KEY", "brave-secret-123")
     monkeypatch.setenv("FACTDESK_FETCH__ALLOW_HOSTS", '["10.0.0.0/8", "Intranet.Test"]')
     configured = Settings()
-    assert configured.search.backends == ["local", "web"]
+    assert configured.search.backends == ["factchecks", "local", "web"]
     assert configured.backends["brave"]["api_key"].get_secret_value() == "brave-secret-123"
-    assert search_backend_names(configured) == ["local", "brave"]
+    assert search_backend_names(configured) == ["factchecks", "local", "brave"]
     assert configured.fetch.allow_hosts == ["10.0.0.0/8", "intranet.test"]
     assert "brave-secret-123" not in configured.model_dump_json()
     with pytest.raises(ValueError, match="neither a host name nor a network"):

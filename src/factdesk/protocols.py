@@ -6,7 +6,8 @@ records that search, fetch and store backends exchange are named for type checke
 only (`factdesk.records`, `factdesk.published`).
 
 Each backend kind has one Protocol: `LLM`, `Embedder`, `SearchBackend`, `PageFetcher`,
-`Store` (with its three parts `CheckStore`, `ReportCatalog`, `JobStore`) and `JobQueue`.
+`Store` (with its parts `CheckStore`, `ReportCatalog`, `JobStore`, `ArchiveStore`,
+`CorrectionLog`, `Inbox` and `EarlierChecks`) and `JobQueue`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,19 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from factdesk.published import CheckPage, Job, JobStatus, ReportSummary, StageEvent, VersionInfo
-    from factdesk.records import CheckRecord, CheckStatus, Fetched, Hit, Report
+    from factdesk.published import (
+        CheckPage,
+        Correction,
+        CorrectionPage,
+        Job,
+        JobStatus,
+        ReportSummary,
+        StageEvent,
+        Suggestion,
+        SuggestionKind,
+        VersionInfo,
+    )
+    from factdesk.records import ArchivedCopy, CheckRecord, CheckStatus, Fetched, Hit, Report
 
 
 class ChatMessage(BaseModel):
@@ -166,13 +178,69 @@ class JobStore(Protocol):
     def with_status(self, status: JobStatus) -> list[Job]: ...
 
 
+class ArchiveStore(Protocol):
+    """Copies of cited passages, content-addressed: each text is kept once, by its SHA-256."""
+
+    def keep(self, copies: Sequence[ArchivedCopy]) -> None:
+        """Store copies not stored yet; a copy already kept stays as first kept."""
+        ...
+
+    def get(self, sha256: str) -> ArchivedCopy:
+        """The copy with this hash, or NotFoundError."""
+        ...
+
+
+class CorrectionLog(Protocol):
+    """Dated notes the catalogue writes when a new version changes the verdict or drops a
+    cited source (in the transaction that publishes the version)."""
+
+    def for_report(self, report_id: str) -> list[Correction]: ...
+
+    def recent(self, page: int = 1, per_page: int = 20) -> CorrectionPage: ...
+
+
+class Inbox(Protocol):
+    """Readers' suggested corrections and claims to check."""
+
+    def add(self, suggestion: Suggestion) -> None: ...
+
+    def recent(self, limit: int = 50, kind: SuggestionKind | None = None) -> list[Suggestion]: ...
+
+
+class EarlierChecks(Protocol):
+    """Embeddings of the questions of published checks, to find earlier checks of a claim.
+
+    Vectors are compared only with vectors of the same embedder and language."""
+
+    def remember(
+        self, check_id: str, language: str, embedder: str, vector: npt.NDArray[np.float32]
+    ) -> None: ...
+
+    def nearest(
+        self, vector: npt.NDArray[np.float32], language: str, embedder: str, limit: int = 5
+    ) -> list[tuple[str, float]]:
+        """(report id, cosine similarity) of the closest remembered questions, best first,
+        one entry per report page."""
+        ...
+
+    def unremembered(self, embedder: str, limit: int = 500) -> list[tuple[str, str, str]]:
+        """(check id, question, language) of published checks with no vector from
+        `embedder` yet, oldest first: made before this feature or with another embedder."""
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
-    """Where checks, report pages and jobs live; one database behind all three."""
+    """Where checks, report pages, jobs and what is published around them live; one
+    database behind every part."""
 
     checks: CheckStore
     reports: ReportCatalog
     jobs: JobStore
+    archive: ArchiveStore
+    corrections: CorrectionLog
+    inbox: Inbox
+    earlier: EarlierChecks
 
     def close(self) -> None: ...
 

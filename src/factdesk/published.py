@@ -1,4 +1,5 @@
-"""Records of what the desk publishes and runs: report pages, their versions, and jobs.
+"""Records of what the desk publishes and runs: report pages, their versions, jobs,
+corrections, readers' suggestions and earlier checks of a question.
 
 The store keeps them and the web app and API show them (they are part of the OpenAPI
 schema, so a client can be generated from `/api/openapi.json`).
@@ -11,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from factdesk.records import Category, VerdictLabel
+from factdesk.records import Category, SourcePolicy, VerdictLabel
 
 JobStatus = Literal["queued", "running", "done", "failed", "interrupted"]
 JobKind = Literal["check", "refresh"]
@@ -41,6 +42,9 @@ class Job(BaseModel):
     error: str | None = None
     events: list[StageEvent] = Field(default_factory=list)
     attempts: int = 1
+    policy: SourcePolicy | None = Field(
+        default=None, description="The check's own source policy, on top of the desk's."
+    )
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -78,3 +82,53 @@ class CheckPage(BaseModel):
     page: int
     per_page: int
     pages: int
+
+
+class Correction(BaseModel):
+    """A dated note on a report page: a refresh changed the verdict or dropped a source."""
+
+    report_id: str
+    version: int = Field(description="The version that made the change.")
+    created_at: datetime
+    title: str
+    url: str
+    verdict_before: VerdictLabel
+    verdict_after: VerdictLabel
+    dropped_sources: list[str] = Field(default_factory=list)
+    new_sources: list[str] = Field(default_factory=list)
+    note: str = Field(description="What changed and why, in one or two sentences.")
+
+
+class CorrectionPage(BaseModel):
+    items: list[Correction]
+    total: int
+    page: int
+    per_page: int
+
+
+SuggestionKind = Literal["correction", "claim"]
+
+
+class Suggestion(BaseModel):
+    """A reader's suggested correction to a report, or a claim they ask the desk to check."""
+
+    id: str
+    kind: SuggestionKind
+    report_id: str | None = None
+    text: str
+    source_url: str = ""
+    contact: str = ""
+    created_at: datetime
+
+
+class EarlierMatch(BaseModel):
+    """An earlier check of the same claim, found before researching it again."""
+
+    report_id: str
+    url: str
+    question: str
+    verdict: VerdictLabel
+    checked_at: datetime
+    similarity: float
+    age_days: float
+    reuse: bool = Field(description="Young enough to be shown instead of checking again.")

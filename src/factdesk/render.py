@@ -52,6 +52,28 @@ class Wording:
         published = self.date(source.published) if source.published else self("undated")
         return f"{source.outlet or source.domain or 'local'}, {published}"
 
+    def tier(self, source: Source) -> str:
+        """The credibility tier of the source's domain ("unrated" when it is not listed)."""
+        return self(f"tier_{source.tier or 'unrated'}")
+
+    def policy_line(self, report: Report) -> str:
+        """The check's source policy and the domains it left out, in one line."""
+        method = report.method
+        policy = method.source_policy
+        parts = [
+            self(key, domains=", ".join(domains))
+            for key, domains in (
+                ("policy_only", policy.allow),
+                ("policy_never", policy.deny),
+                ("policy_first", policy.priority),
+            )
+            if domains
+        ]
+        line = "; ".join(parts) or self("policy_any")
+        if method.excluded_domains:
+            line += f" ({self('policy_left_out', domains=', '.join(method.excluded_domains))})"
+        return line
+
 
 def long_date(day: date) -> str:
     """ "January 25, 2026": how the web app's own pages (listings, versions) write dates."""

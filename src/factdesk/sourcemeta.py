@@ -1,8 +1,10 @@
-"""Source metadata from a URL: canonical form, domain, outlet name and source type.
+"""Source metadata from a URL: canonical form, domain, outlet name, source type and
+credibility tier.
 
 The domain list ships as `data/domains.json` and can be extended with a file of the
 same shape named by `FACTDESK_DOMAINS_FILE` (entries there win). An entry may name a
-path under a domain (`reuters.com/fact-check`) to type one section of a site.
+path under a domain (`reuters.com/fact-check`) to type one section of a site. The file's
+`about` and `tiers` say where its entries and tiers come from.
 """
 
 from __future__ import annotations
@@ -16,16 +18,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
-from factdesk.records import SourceType
+from factdesk.records import CredibilityTier, SourceType
 
 
 class DomainInfo(BaseModel):
     outlet: str
     type: SourceType
+    tier: CredibilityTier | None = None
+    tier_note: str = ""
 
 
 class DomainList(BaseModel):
     version: int = 1
+    about: str = ""
+    tiers: dict[CredibilityTier, str] = {}
+    tier_by_type: dict[SourceType, CredibilityTier] = {}
     suffix_rules: dict[str, SourceType] = {}
     domains: dict[str, DomainInfo] = {}
 
@@ -38,6 +45,7 @@ def load_domain_list(extra: str | None = None) -> DomainList:
         more = DomainList.model_validate(json.loads(Path(extra).read_text("utf-8")))
         merged.domains.update(more.domains)
         merged.suffix_rules.update(more.suffix_rules)
+        merged.tier_by_type.update(more.tier_by_type)
     return merged
 
 
@@ -103,11 +111,11 @@ def domain_of(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def describe(url: str) -> tuple[str, str, SourceType]:
-    """(domain, outlet, source type) for a URL; unknown domains are typed "other"."""
+def _listed(url: str) -> tuple[str, DomainInfo | None]:
+    """The URL's domain and its entry in the list (a suffix rule makes one), if any."""
     domain = domain_of(url)
     if not domain:
-        return "", "", "other"
+        return "", None
     extra = os.environ.get("FACTDESK_DOMAINS_FILE")
     listing = load_domain_list(extra)
     labels = domain.split(".")
@@ -118,8 +126,31 @@ def describe(url: str) -> tuple[str, str, SourceType]:
         info = next((i for prefix, i in scoped if path.startswith(prefix)), None)
         info = info or listing.domains.get(candidate)
         if info is not None:
-            return domain, info.outlet, info.type
+            return domain, info
     for suffix, kind in listing.suffix_rules.items():
         if domain.endswith(suffix):
-            return domain, domain, kind
-    return domain, domain, "other"
+            return domain, DomainInfo(outlet=domain, type=kind)
+    return domain, None
+
+
+def describe(url: str) -> tuple[str, str, SourceType]:
+    """(domain, outlet, source type) for a URL; unknown domains are typed "other"."""
+    domain, info = _listed(url)
+    if info is None:
+        return domain, domain, "other"
+    return domain, info.outlet, info.type
+
+
+def tier_of(url: str) -> CredibilityTier | None:
+    """The credibility tier of a URL's domain: the entry's own, else its type's; None for
+    domains the list does not know (no tier is guessed)."""
+    _, info = _listed(url)
+    if info is None:
+        return None
+    listing = load_domain_list(os.environ.get("FACTDESK_DOMAINS_FILE"))
+    return info.tier or listing.tier_by_type.get(info.type)
+
+
+def tier_descriptions() -> dict[CredibilityTier, str]:
+    """What each tier means, from the domain list (shown on the methods page)."""
+    return dict(load_domain_list(os.environ.get("FACTDESK_DOMAINS_FILE")).tiers)

@@ -186,3 +186,62 @@ def test_the_search_box_updates_results_as_you_type(page, site):
     expect(page.locator("#results li.summary")).to_have_count(1)
     expect(page.locator("#results")).to_contain_text("Does photosynthesis release oxygen?")
     assert "q=photosynthesis" in page.url  # htmx pushed the search into the address bar
+
+
+def test_a_source_links_to_its_archived_copy(page, site):
+    from playwright.sync_api import expect
+
+    page.goto(_publish(site))
+    first = page.locator("ol.sources > li").first
+    expect(first.locator(".tier")).to_have_text("editorial")
+    first.locator("a.archived").click()
+    page.wait_for_url(re.compile(r"/archive/[0-9a-f]{64}$"))
+    expect(page.locator("h1")).to_have_text("Archived copy")
+    expect(page.locator("pre.archived-text")).to_contain_text("Eiffel Tower")
+    sha = page.url.rsplit("/", 1)[1]
+    expect(page.locator("code.sha").first).to_have_text(sha)
+
+
+def test_a_refresh_that_changes_the_verdict_shows_a_correction(page, site, llm):
+    from playwright.sync_api import expect
+
+    report_url = _publish(site)
+    llm._choices["stance"] = {"Yes": 0.02, "No": 0.95, "Unclear": 0.03}
+    llm._choices["judge"] = {"True": 0.02, "False": 0.9, "Mixed": 0.03, "Unknown": 0.05}
+    page.goto(report_url)
+    expect(page.locator("#corrections")).to_have_count(0)
+    page.click("text=Refresh this check")
+    page.wait_for_url(report_url)
+    expect(page.locator(".verdict-label")).to_have_text("Verdict: Refuted")
+    note = page.locator("#corrections li.correction")
+    expect(note).to_have_count(1)
+    expect(note).to_contain_text("changed the verdict from Supported to Refuted")
+    page.click("header.site >> text=Corrections")
+    page.wait_for_url(re.compile(r"/corrections$"))
+    entry = page.locator("ul.corrections-list li.correction")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("Supported → Refuted")
+    entry.locator("a").first.click()
+    page.wait_for_url(report_url)
+
+
+def test_a_reader_suggests_a_correction(page, site, desk):
+    from playwright.sync_api import expect
+
+    page.goto(_publish(site))
+    page.click("text=Suggest a correction")
+    page.fill("#suggest-text", "The tower opened to the public on 15 May 1889.")
+    page.fill("#suggest-url", "https://example.org/opening")
+    page.click("text=Send suggestion")
+    page.wait_for_url(re.compile(r"\?suggested=1#suggest$"))
+    expect(page.locator(".thanks")).to_contain_text("your suggestion reached the editors")
+    page.goto("/submit")
+    page.fill("#claim-text", "Bats are blind.")
+    page.click("text=Send claim")
+    expect(page.locator(".thanks")).to_contain_text("the editors will see your claim")
+    stored = desk.store.inbox.recent()
+    assert [(s.kind, s.text) for s in stored] == [
+        ("claim", "Bats are blind."),
+        ("correction", "The tower opened to the public on 15 May 1889."),
+    ]
+    assert stored[1].source_url == "https://example.org/opening"

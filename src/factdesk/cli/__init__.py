@@ -7,11 +7,12 @@ import sys
 import click
 from rich.markup import escape
 
-from factdesk.cli import admin, checks, evaluation, ingest, settings_doc
+from factdesk.cli import admin, checks, evaluation, ingest, publishing, settings_doc
 from factdesk.cli.base import app, err
 from factdesk.errors import FactdeskError
 
-COMMANDS = (admin, checks, evaluation, ingest, settings_doc)  # each registers its commands on `app`
+# each registers its commands on `app`
+COMMANDS = (admin, checks, evaluation, ingest, publishing, settings_doc)
 
 
 def main() -> None:

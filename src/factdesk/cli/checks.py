@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from factdesk import modelpkgs
+from factdesk import i18n, modelpkgs
 from factdesk.backends.search.local import LocalIndex
 from factdesk.cli.base import (
     ConsoleObserver,
@@ -22,12 +23,15 @@ from factdesk.cli.base import (
     err,
     load_settings,
 )
+from factdesk.errors import InputError
 from factdesk.ingest import ingest_sample
 from factdesk.pipeline import Desk, resume_check, run_check
+from factdesk.pipeline.earlier import find_earlier
 from factdesk.pipeline.understand import clean_question
 from factdesk.plugins import build_store
-from factdesk.records import CheckRecord
-from factdesk.render import render
+from factdesk.records import CheckRecord, SourcePolicy
+from factdesk.render import long_date, render
+from factdesk.settings import SourcesSettings
 
 
 def fill_empty_index(desk: Desk) -> None:
@@ -55,6 +59,18 @@ def _publish(record: CheckRecord, home: str, fmt: str, out: OutOption) -> None:
     emit(render(record.report, fmt), out)
 
 
+DomainsOption = Annotated[list[str] | None, typer.Option(metavar="DOMAIN")]
+
+
+def check_policy(allow: list[str], deny: list[str], prefer: list[str]) -> SourcePolicy:
+    """The check's own source policy from its options; a bad domain is an InputError."""
+    try:
+        given = SourcesSettings(allow=allow, deny=deny, priority=prefer)
+    except ValidationError as exc:
+        raise InputError(f"A domain option is invalid: {exc.errors()[0]['msg']}.") from exc
+    return SourcePolicy.model_validate(given.model_dump())
+
+
 @app.command()
 def check(
     question: Annotated[str, typer.Argument(help="The question or claim to check.")],
@@ -64,15 +80,36 @@ def check(
     auto_ingest: Annotated[
         bool, typer.Option(help="Load the sample if the index is empty.")
     ] = True,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Check again even if the claim was checked before.")
+    ] = False,
+    allow: DomainsOption = None,
+    deny: DomainsOption = None,
+    prefer: DomainsOption = None,
 ) -> None:
-    """Research a question and publish a cited report (stored; see `factdesk list`)."""
+    """Research a question and publish a cited report (stored; see `factdesk list`).
+
+    An earlier check of the same claim is shown instead when it is recent, and refreshed
+    when it is not. --allow, --deny and --prefer (repeatable) add to the desk's source
+    policy for this check."""
     check_format(fmt)
     settings = load_settings(preset)
     cleaned = clean_question(question, settings.pipeline.max_question_chars)
+    policy = check_policy(allow or [], deny or [], prefer or [])
     desk = Desk.from_settings(settings)
+    match = None if fresh or not policy.empty else find_earlier(desk, cleaned)
+    if match is not None:
+        label = i18n.text("en", f"label_{match.verdict}")
+        when = f"Already checked on {long_date(match.checked_at)}: {label}"
+        if match.reuse:
+            err.print(escape(f"{when} ({match.url}); showing it. --fresh checks again."))
+            emit(render(desk.store.reports.report(match.report_id)[1], fmt), out)
+            return
+        err.print(escape(f"{when}, {match.age_days:.0f} days ago; refreshing it."))
     if auto_ingest:
         fill_empty_index(desk)
-    record = run_check(desk, cleaned, ConsoleObserver())
+    page, asked = (match.report_id, match.question) if match is not None else (None, cleaned)
+    record = run_check(desk, asked, ConsoleObserver(), page_id=page, policy=policy)
     _publish(record, str(settings.home), fmt, out)
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from factdesk.errors import ConflictError, FactdeskError, NotFoundError
 from factdesk.pipeline import Desk, resume_check, run_check
+from factdesk.pipeline.earlier import find_earlier
 from factdesk.pipeline.understand import clean_question
 from factdesk.protocols import JobQueue, JobStore
-from factdesk.published import Job, JobKind, StageEvent
-from factdesk.records import CheckRecord, utcnow
+from factdesk.published import EarlierMatch, Job, JobKind, StageEvent
+from factdesk.records import CheckRecord, SourcePolicy, utcnow
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "The server stopped while this check was running; retry it to run it again."
@@ -45,6 +47,15 @@ class JobObserver:
         self._jobs.set_events(self._id, self._events)
 
 
+@dataclass(frozen=True)
+class Submission:
+    """What asking a question led to: a queued job, or an earlier check shown as it is
+    (`job` is None), with the earlier check that was found, if any."""
+
+    job: Job | None
+    earlier: EarlierMatch | None
+
+
 class JobService:
     """What the web app and the API do with jobs; `start` and `stop` own the queue."""
 
@@ -52,27 +63,42 @@ class JobService:
         self.desk, self.queue = desk, queue
         self.jobs = desk.store.jobs
 
-    def _new(self, question: str, kind: JobKind, report_id: str | None) -> Job:
+    def _new(
+        self, question: str, kind: JobKind, report_id: str | None, policy: SourcePolicy | None
+    ) -> Job:
         return Job(
             id=secrets.token_hex(6),
             kind=kind,
             question=clean_question(question, self.desk.settings.pipeline.max_question_chars),
             status="queued",
             report_id=report_id,
+            policy=policy if policy is not None and not policy.empty else None,
             created_at=utcnow(),
         )
 
-    def submit(self, question: str) -> Job:
-        """Queue a check; an invalid question raises InputError."""
-        job = self._new(question, "check", None)
+    def submit(
+        self, question: str, policy: SourcePolicy | None = None, *, fresh: bool = False
+    ) -> Submission:
+        """Queue a check, unless the claim was checked before (earlier checks first): a
+        recent earlier check is shown as it is, an older one is refreshed. A check with
+        its own source policy, or a `fresh` one, always runs. An invalid question raises
+        InputError."""
+        cleaned = clean_question(question, self.desk.settings.pipeline.max_question_chars)
+        own_policy = policy is not None and not policy.empty
+        match = None if fresh or own_policy else find_earlier(self.desk, cleaned)
+        if match is not None:
+            return Submission(None if match.reuse else self.refresh(match.report_id), match)
+        job = self._new(cleaned, "check", None, policy)
         self.jobs.add(job)
         self.queue.enqueue(job.id)
-        return job
+        return Submission(job, None)
 
     def refresh(self, report_id: str) -> Job:
-        """A refresh of a report page, or the one already queued or running for it."""
+        """A refresh of a report page, or the one already queued or running for it; it
+        keeps the source policy its latest version was checked with."""
         question = self.desk.store.reports.summary(report_id).question
-        job = self.jobs.add_refresh(self._new(question, "refresh", report_id))
+        policy = self.desk.store.reports.report(report_id)[1].method.source_policy
+        job = self.jobs.add_refresh(self._new(question, "refresh", report_id, policy))
         if job.status == "queued":
             self.queue.enqueue(job.id)
         return job
@@ -132,7 +158,9 @@ class JobService:
                 record = resume_check(self.desk, job.check_id, observer)
             else:
                 page = job.report_id if job.kind == "refresh" else None
-                record = run_check(self.desk, job.question, observer, page_id=page)
+                record = run_check(
+                    self.desk, job.question, observer, page_id=page, policy=job.policy
+                )
             self._done(job, record)
         except FactdeskError as exc:
             self.jobs.update(job.id, status="failed", error=str(exc), finished_at=utcnow())

@@ -2,13 +2,15 @@
 
 Ranking pools every query's list by reciprocal rank, reranks by the embedding
 similarity of each passage to the claims, then picks with maximal marginal relevance
-and a per-document cap, so the writer does not get five chunks of one page.
+and a per-document cap, so the writer does not get five chunks of one page. Preferred
+passages (the source policy's priority domains, published fact-checks) get a small lift
+in the ranking; they still need the relevance every passage needs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +21,7 @@ from factdesk.protocols import Embedder, SearchBackend, VectorLookup
 from factdesk.records import Claim, Evidence, Hit, Passage, PassageRef
 
 NEAR_DUPLICATE = 0.95
+PREFERRED_LIFT = 0.05
 POOL_SIZE = 40
 MIN_EVIDENCE = 3
 TOPIC_BONUS = 0.1  # a passage naming the subject outranks one a little closer in meaning
@@ -87,10 +90,12 @@ def select_evidence(
     known_vectors: Mapping[str, npt.NDArray[np.float32]] | None = None,
     subjects: Sequence[str] = (),
     close: float = 1.0,
+    preferred: Collection[str] = (),
 ) -> EvidenceSet:
     """`known_vectors` (passage id to embedding, e.g. from the local index) saves
     embedding those passages again. Passages about the `subjects` (see `topic`) rank
-    first; the others are kept as context only."""
+    first; the others are kept as context only. `preferred` passage ids (priority
+    domains of the source policy) rank a little higher."""
     pooled = pool_hits(hits, rrf_k)[:POOL_SIZE]
     if not pooled:
         return EvidenceSet()
@@ -104,7 +109,8 @@ def select_evidence(
             for (p, _), r in zip(pooled, relevance, strict=True)
         ]
     )
-    combined = relevance + 0.1 * fused / fused.max() + TOPIC_BONUS * topical
+    lift = np.array([PREFERRED_LIFT if p.id in preferred else 0.0 for p, _ in pooled])
+    combined = relevance + 0.1 * fused / fused.max() + TOPIC_BONUS * topical + lift
 
     considered = [
         PassageRef(passage_id=p.id, title=p.title, url=p.url, score=round(float(r), 4))

@@ -33,6 +33,7 @@ from factdesk.records import (
     StanceLabel,
     Verdict,
 )
+from factdesk.sourcemeta import tier_of
 from factdesk.text import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+(?:[.,]\d+)*", re.UNICODE)
@@ -310,6 +311,7 @@ def number_sources(draft: Draft, evidence: Sequence[Evidence]) -> tuple[Draft, l
                 source_type=first.source_type,
                 stance=_source_stance(items),
                 passage_ids=[e.passage.id for e in items],
+                tier=tier_of(first.url),
             )
         )
     numbered = Draft(

@@ -3,8 +3,10 @@
 `run_check` stores a record as soon as a check starts (and tells the observer its id)
 and saves it after every stage, so a crash or Ctrl-C leaves a failed record with
 everything done so far; `resume_check` continues such a record after its last
-finished stage. `research_only` runs the stages up to the verdict without storing
-anything, for evaluation.
+finished stage. A finished check archives its cited passages before it is published,
+and its question is remembered so that later checks of the same claim find it.
+`research_only` runs the stages up to the verdict without storing anything, for
+evaluation.
 """
 
 from __future__ import annotations
@@ -15,12 +17,22 @@ from typing import Protocol
 
 from factdesk import i18n
 from factdesk.errors import CheckInterrupted, FactdeskError
+from factdesk.pipeline.archive import archive_sources
 from factdesk.pipeline.desk import Desk
+from factdesk.pipeline.earlier import remember
 from factdesk.pipeline.ground import check_contract
 from factdesk.pipeline.metering import MeteredLLM
 from factdesk.pipeline.steps import RESEARCH_STAGES, STEPS, StepContext
 from factdesk.pipeline.understand import clean_question
-from factdesk.records import CheckRecord, Report, StageUsage, Trail, new_id, utcnow
+from factdesk.records import (
+    CheckRecord,
+    Report,
+    SourcePolicy,
+    StageUsage,
+    Trail,
+    new_id,
+    utcnow,
+)
 
 
 class Observer(Protocol):
@@ -68,12 +80,15 @@ def _advance(
             desk.store.checks.save(record)
 
 
-def new_trail(desk: Desk, question: str) -> Trail:
+def new_trail(desk: Desk, question: str, policy: SourcePolicy | None = None) -> Trail:
+    """A fresh run record; the source policy is the desk's with the check's own on top."""
+    desks = SourcePolicy.model_validate(desk.settings.sources.model_dump())
     return Trail(
         question=question,
         model=desk.model_name,
         settings_hash=desk.settings_hash,
         preset=desk.settings.preset,
+        policy=desks.merged(policy),
     )
 
 
@@ -119,9 +134,11 @@ def run_check(
     observer: Observer | None = None,
     *,
     page_id: str | None = None,
+    policy: SourcePolicy | None = None,
 ) -> CheckRecord:
     """Run the whole pipeline and store the outcome, whatever it is. `page_id` makes the
-    check the next version of that report page (a refresh)."""
+    check the next version of that report page (a refresh); `policy` adds the check's
+    own source policy to the desk's."""
     cleaned = clean_question(question, desk.settings.pipeline.max_question_chars)
     started = utcnow()
     record = CheckRecord(
@@ -132,7 +149,7 @@ def run_check(
         updated_at=started,
         settings_hash=desk.settings_hash,
         page_id=page_id,
-        trail=new_trail(desk, cleaned),
+        trail=new_trail(desk, cleaned, policy),
     )
     desk.store.checks.save(record)
     observer = observer or SilentObserver()
@@ -150,7 +167,7 @@ def resume_check(desk: Desk, check_id: str, observer: Observer | None = None) ->
     if record.status == "done":
         return record
     if record.settings_hash != desk.settings_hash:
-        record.trail = new_trail(desk, record.question)
+        record.trail = new_trail(desk, record.question, record.trail.policy)
         record.settings_hash = desk.settings_hash
     record.status, record.error = "running", None
     desk.store.checks.save(record)
@@ -162,10 +179,12 @@ def resume_check(desk: Desk, check_id: str, observer: Observer | None = None) ->
 def _finish(desk: Desk, record: CheckRecord, observer: Observer) -> CheckRecord:
     try:
         _advance(desk, record.trail, observer, record)
+        desk.store.archive.keep(archive_sources(record.trail, utcnow()))
         report = report_of(record)
         record.status, record.report = "done", report
         record.category, record.verdict = report.category, report.verdict.label
         desk.store.checks.save(record)  # publishes it
+        remember(desk, record)
     except KeyboardInterrupt as exc:
         _fail(desk, record, "interrupted before the check finished")
         raise CheckInterrupted(

@@ -4,8 +4,10 @@ Backends run side by side (at most `concurrency` at once; each runs its queries 
 turn, which keeps every API's own request rate polite). A backend that fails is named
 in the result and the others carry on; only when every backend fails does the stage
 fail; with a single backend its own error is raised as is (an empty local index is
-then a user error with its own advice). When every web backend fails but the local
-index answered, the trail says the check ran without the web.
+then a user error with its own advice). A `supplementary` backend (the published
+fact-checks, which only ever adds to the others) does not count for that rule. When
+every web backend fails but the local index answered, the trail says the check ran
+without the web.
 """
 
 from __future__ import annotations
@@ -57,10 +59,12 @@ def search(
     for backend, outcome in zip(backends, outcomes, strict=True):
         if isinstance(outcome, FactdeskError):
             results.errors.append(f"{backend.name}: {outcome}")
-            failures.append(outcome)
+            if not getattr(backend, "supplementary", False):
+                failures.append(outcome)
         else:
             results.hits.extend(outcome)
-    if backends and len(failures) == len(backends):
+    main = [b for b in backends if not getattr(b, "supplementary", False)]
+    if main and len(failures) == len(main):
         if len(failures) == 1:
             raise failures[0]
         raise SearchError("search", "every search backend failed: " + "; ".join(results.errors))

@@ -14,6 +14,7 @@ from factdesk.pipeline import followup as followup_stage
 from factdesk.pipeline import ground as ground_stage
 from factdesk.pipeline import plan as plan_stage
 from factdesk.pipeline import point as point_stage
+from factdesk.pipeline import policy as policy_stage
 from factdesk.pipeline import search as search_stage
 from factdesk.pipeline import stance as stance_stage
 from factdesk.pipeline import understand as understand_stage
@@ -21,7 +22,7 @@ from factdesk.pipeline import verdict as verdict_stage
 from factdesk.pipeline import write as write_stage
 from factdesk.pipeline.desk import Desk
 from factdesk.protocols import LLM
-from factdesk.records import Draft, Trail, Understanding, Verdict
+from factdesk.records import Draft, Hit, Trail, Understanding, Verdict
 
 
 @dataclass
@@ -77,9 +78,21 @@ def search(run: StepContext) -> str:
         settings.search.per_query,
         concurrency=settings.websearch.concurrency,
     )
-    run.trail.candidates, run.trail.hit_count = found.hits, len(found.hits)
+    kept = _admit(run, found.hits)
+    run.trail.candidates, run.trail.hit_count = kept, len(kept)
     run.trail.backends, run.trail.backend_errors = found.backends, found.errors
-    return f"{len(found.hits)} hits"
+    left_out = len(found.hits) - len(kept)
+    policy_note = f" ({left_out} left out by the source policy)" if left_out else ""
+    return f"{len(kept)} hits{policy_note}"
+
+
+def _admit(run: StepContext, hits: list[Hit]) -> list[Hit]:
+    """The hits the check's source policy admits; note the domains it left out."""
+    filtered = policy_stage.apply_policy(run.trail.policy, hits)
+    for domain in filtered.excluded_domains:
+        if domain not in run.trail.excluded_domains:
+            run.trail.excluded_domains.append(domain)
+    return filtered.hits
 
 
 def fetch(run: StepContext) -> str:
@@ -93,7 +106,7 @@ def fetch(run: StepContext) -> str:
         overlap_words=settings.index.chunk_overlap_words,
         rrf_k=settings.search.rrf_k,
     )
-    run.trail.candidates, run.trail.pages = read.hits, read.pages
+    run.trail.candidates, run.trail.pages = _admit(run, read.hits), read.pages
     if not read.pages:
         return "no web results to read"
     unread = len(read.pages) - read.count("fetched", "cached")
@@ -117,10 +130,18 @@ def evidence(run: StepContext) -> str:
         known_vectors=evidence_stage.stored_vectors(run.desk.searchers, run.trail.candidates),
         subjects=run.understanding.subjects,
         close=cfg.topic_close,
+        preferred=_preferred(run),
     )
     run.trail.evidence, run.trail.considered = chosen.evidence, chosen.considered
     run.trail.candidates = []  # chosen: the pool is no longer needed
     return f"{len(chosen.evidence)} of {len(chosen.considered)} passages"
+
+
+def _preferred(run: StepContext) -> set[str]:
+    """Passages ranked first: the policy's priority domains and published fact-checks."""
+    passages = [h.passage for h in run.trail.candidates]
+    checks = {p.id for p in passages if p.source_type == "fact_checker"}
+    return policy_stage.preferred(run.trail.policy, passages) | checks
 
 
 def stance(run: StepContext) -> str:

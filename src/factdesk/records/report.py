@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from factdesk.records.sources import PageRecord, Passage, SourceType
+from factdesk.records.sources import (
+    CredibilityTier,
+    PageRecord,
+    Passage,
+    SourcePolicy,
+    SourceType,
+)
 
 VerdictLabel = Literal["supported", "refuted", "conflicting", "not_enough_evidence"]
 VERDICT_LABELS: tuple[VerdictLabel, ...] = typing.get_args(VerdictLabel)
@@ -189,6 +195,13 @@ class Source(BaseModel):
     source_type: SourceType = "other"
     stance: StanceLabel = "context"
     passage_ids: list[str] = Field(default_factory=list)
+    tier: CredibilityTier | None = Field(
+        default=None, description="The domain's credibility tier; None when it is not listed."
+    )
+    archived_url: str = Field(
+        default="", description="The desk's archived copy of the cited passages (a path)."
+    )
+    sha256: str = Field(default="", description="SHA-256 of the archived copy's text.")
 
 
 class PassageRef(BaseModel):
@@ -215,6 +228,10 @@ class Method(BaseModel):
     queries: list[SearchQuery] = Field(default_factory=list)
     backends: list[str] = Field(default_factory=list)
     backend_errors: list[str] = Field(default_factory=list)
+    source_policy: SourcePolicy = Field(default_factory=SourcePolicy)
+    excluded_domains: list[str] = Field(
+        default_factory=list, description="Domains of results the source policy left out."
+    )
     pages: list[PageRecord] = Field(default_factory=list)
     passages_considered: list[PassageRef] = Field(default_factory=list)
     passages_used: list[PassageRef] = Field(default_factory=list)

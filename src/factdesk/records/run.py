@@ -25,7 +25,7 @@ from factdesk.records.report import (
     Verdict,
     VerdictLabel,
 )
-from factdesk.records.sources import Hit, PageRecord
+from factdesk.records.sources import Hit, PageRecord, SourcePolicy
 
 CheckStatus = Literal["running", "done", "failed"]
 
@@ -49,6 +49,8 @@ class Trail(BaseModel):
     queries: list[SearchQuery] = Field(default_factory=list)
     backends: list[str] = Field(default_factory=list)
     backend_errors: list[str] = Field(default_factory=list)
+    policy: SourcePolicy = Field(default_factory=SourcePolicy)
+    excluded_domains: list[str] = Field(default_factory=list)
     hit_count: int = 0
     candidates: list[Hit] = Field(default_factory=list)
     pages: list[PageRecord] = Field(default_factory=list)
@@ -80,6 +82,8 @@ class Trail(BaseModel):
             queries=self.queries,
             backends=self.backends,
             backend_errors=self.backend_errors,
+            source_policy=self.policy,
+            excluded_domains=self.excluded_domains,
             pages=self.pages,
             passages_considered=self.considered,
             passages_used=[e.ref() for e in self.evidence if e.passage.id in used],

@@ -43,25 +43,31 @@ from factdesk.settings.roles import (
     reveal,
 )
 from factdesk.settings.sections import (
+    EarlierSettings,
     FetchSettings,
     IndexSettings,
     ModelsSettings,
     PipelineSettings,
+    PublisherSettings,
     SearchSettings,
     ServerSettings,
+    SourcesSettings,
     WebSearchSettings,
 )
 
 __all__ = [
     "UNHASHED",
     "BackendChoice",
+    "EarlierSettings",
     "FetchSettings",
     "IndexSettings",
     "ModelsSettings",
     "PipelineSettings",
+    "PublisherSettings",
     "SearchSettings",
     "ServerSettings",
     "Settings",
+    "SourcesSettings",
     "WebSearchSettings",
     "conceal",
     "default_home",
@@ -115,12 +121,25 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings, description="Searching.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Passages.")
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings, description="Stages.")
+    sources: SourcesSettings = Field(
+        default_factory=SourcesSettings, description="The source policy."
+    )
+    earlier: EarlierSettings = Field(
+        default_factory=EarlierSettings,
+        description="Earlier checks first.",
+        json_schema_extra=UNHASHED,
+    )
     websearch: WebSearchSettings = Field(
         default_factory=WebSearchSettings, description="Web search."
     )
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Page reading.")
     store: StoreChoice = Field(default_factory=StoreChoice, description="Storage.")
     queue: QueueChoice = Field(default_factory=QueueChoice, description="Job queue.")
+    publisher: PublisherSettings = Field(
+        default_factory=PublisherSettings,
+        description="The publishing organisation.",
+        json_schema_extra=UNHASHED,
+    )
     server: ServerSettings = Field(
         default_factory=ServerSettings, description="Web server.", json_schema_extra=UNHASHED
     )
@@ -162,6 +181,10 @@ class Settings(BaseSettings):
     @property
     def webcache_path(self) -> Path:
         return self.home / "webcache.sqlite3"
+
+    @property
+    def factchecks_path(self) -> Path:
+        return self.home / "factchecks.sqlite3"
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,6 @@
 """The sections of the settings that do not name a backend: search, passages, stages,
-web search, page reading, the server and the model packages."""
+the source policy, earlier checks, web search, page reading, the publisher, the server
+and the model packages."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ _HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]
 
 class SearchSettings(BaseModel):
     backends: list[str] = Field(
-        default_factory=lambda: ["local"],
-        description="Search backends, as JSON: `local`, the web backends, or `web` for "
-        "every configured web backend (DuckDuckGo through `ddgs` when none is).",
+        default_factory=lambda: ["factchecks", "local"],
+        description="Search backends, as JSON: `factchecks` (the published fact-checks "
+        "imported with `factdesk factchecks import`, searched first), `local`, the web "
+        "backends, or `web` for every configured web backend (DuckDuckGo through `ddgs` "
+        "when none is).",
     )
     per_query: int = Field(default=30, ge=1, description="Results asked of each backend per query.")
     rrf_k: int = Field(
@@ -109,6 +112,55 @@ class PipelineSettings(BaseModel):
     )
     ground_llm_pass: float = Field(
         default=0.5, description="The model's Yes probability a cited sentence needs."
+    )
+
+
+def _domains(entries: list[str]) -> list[str]:
+    cleaned = [e.strip().lower().rstrip(".").removeprefix("www.") for e in entries if e.strip()]
+    for entry in cleaned:
+        if not _HOSTNAME.fullmatch(entry):
+            raise ValueError(f"{entry!r} is not a domain name")
+    return list(dict.fromkeys(cleaned))
+
+
+class SourcesSettings(BaseModel):
+    """The desk's source policy; a check may add its own (API `sources`, CLI options).
+    An entry covers its subdomains. The policy is shown in every report's method."""
+
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Only these domains may be cited (empty: any), as JSON: "
+        '`["who.int", "europa.eu"]`. Passages without a domain (local files) always may.',
+    )
+    deny: list[str] = Field(
+        default_factory=list, description="Domains never searched, read or cited, as JSON."
+    )
+    priority: list[str] = Field(
+        default_factory=list,
+        description="Domains whose passages are ranked first when evidence is picked, as JSON.",
+    )
+
+    _valid = field_validator("allow", "deny", "priority")(_domains)
+
+
+class EarlierSettings(BaseModel):
+    """Earlier checks first: before researching, look for an earlier check of the same
+    claim among the desk's published reports."""
+
+    enabled: bool = Field(default=True, description="Look for an earlier check before researching.")
+    min_similarity: float = Field(
+        default=0.76,
+        ge=0.0,
+        le=1.0,
+        description="Embedding similarity of two questions (same language) that counts as "
+        "the same claim; chosen on half of the pairs of bench/earlier_bench.py (on the "
+        "other half: precision 0.82, recall 0.92).",
+    )
+    reuse_max_age_days: float = Field(
+        default=7.0,
+        ge=0.0,
+        description="An earlier check younger than this is shown instead of checking again; "
+        "an older one is refreshed (a new version of its page).",
     )
 
 
@@ -205,6 +257,31 @@ class ServerSettings(BaseModel):
         default=30.0, ge=0, description="Age at which a report shows the freshness banner."
     )
     page_size: int = Field(default=20, ge=1, le=100, description="Reports per listing page.")
+    suggest_rate_per_minute: int = Field(
+        default=3,
+        ge=0,
+        description="Readers' suggestions and claims per client (0: no limit); they need no "
+        "API token.",
+    )
+    max_suggestion_chars: int = Field(
+        default=2000, ge=100, description="Longest suggestion or submitted claim."
+    )
+
+
+class PublisherSettings(BaseModel):
+    """Who publishes the reports: the author of every ClaimReview, the feed's author."""
+
+    name: str = Field(default="factdesk", description="The organisation that publishes.")
+    url: str = Field(
+        default="",
+        description="The desk's public address, e.g. `https://factcheck.example.org`, for "
+        "absolute links in ClaimReview and the feed (empty: the address a request came to).",
+    )
+    bench_results: Path | None = Field(
+        default=None,
+        description="Folder of the bench figures the methods page shows (default: the "
+        "source checkout's `bench/results`, when there is one).",
+    )
 
 
 class ModelsSettings(BaseModel):

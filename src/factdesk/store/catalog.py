@@ -18,6 +18,7 @@ from factdesk.errors import NotFoundError
 from factdesk.published import CheckPage, ReportSummary, VersionInfo
 from factdesk.records import CheckRecord, Report
 from factdesk.sqlitedb import Database, fields, fts_query
+from factdesk.store.diff import ReportDiff, correction_note, diff_reports
 
 _SUMMARY = "id, title, question, category, verdict, confidence, created_at, checked_at"
 
@@ -46,12 +47,21 @@ def searchable_text(report: Report) -> str:
     return "\n".join(parts)
 
 
-class SQLiteCatalog:
-    """Report pages, their versions and full-text search, in the store's database."""
+Corrector = Callable[[str, ReportDiff, str, str], None]
 
-    def __init__(self, db: Database, load_report: Callable[[str], Report]) -> None:
+
+class SQLiteCatalog:
+    """Report pages, their versions and full-text search, in the store's database.
+
+    Publishing a version that changes the verdict or drops a cited source hands the
+    diff and its note to `correct` (the correction log), in the same transaction."""
+
+    def __init__(
+        self, db: Database, load_report: Callable[[str], Report], correct: Corrector
+    ) -> None:
         self._db = db
         self._load_report = load_report
+        self._correct = correct
 
     def publish(self, record: CheckRecord) -> tuple[str, int]:
         """Add a finished check as a new page or as the next version of `record.page_id`;
@@ -88,12 +98,21 @@ class SQLiteCatalog:
             "VALUES (?,?,?,?)",
             (page_id, version, record.id, checked_at),
         )
+        if version > 1:
+            self._note_corrections(page_id, version, report, checked_at)
         self._db.execute("DELETE FROM reports_fts WHERE report_id=?", (page_id,))
         self._db.execute(
             "INSERT INTO reports_fts(report_id, title, question, body) VALUES (?,?,?,?)",
             (page_id, report.title, report.question, searchable_text(report)),
         )
         return page_id, version
+
+    def _note_corrections(self, page_id: str, version: int, report: Report, when: str) -> None:
+        previous = self.versions(page_id)[version - 2]
+        diff = diff_reports(self._load_report(previous.check_id), report, version - 1, version)
+        note = correction_note(diff)
+        if note is not None:
+            self._correct(page_id, diff, note, when)
 
     def _next_version(self, report_id: str, *, is_new: bool) -> int:
         row = self._db.row(

@@ -10,6 +10,7 @@ import re
 
 from pydantic import BaseModel, Field
 
+from factdesk import i18n
 from factdesk.citations import strip_citations
 from factdesk.records import Report, Source, VerdictLabel
 
@@ -91,3 +92,31 @@ def diff_reports(base: Report, head: Report, base_version: int, head_version: in
         summary_changed=_text(base.executive_summary) != _text(head.executive_summary),
         bottom_line_changed=_text(base.bottom_line) != _text(head.bottom_line),
     )
+
+
+def _titles(refs: list[SourceRef]) -> str:
+    return "; ".join(f"{r.title} ({r.outlet})" if r.outlet else r.title for r in refs)
+
+
+def correction_note(diff: ReportDiff) -> str | None:
+    """What a refresh corrected and why, when it changed the verdict or stopped citing a
+    source; None for updates that only add to a report (new sources, rewritten text)."""
+    if not (diff.verdict_changed or diff.dropped_sources):
+        return None
+    before = i18n.text("en", f"label_{diff.verdict_before}")
+    after = i18n.text("en", f"label_{diff.verdict_after}")
+    parts = [
+        f"Version {diff.head_version} changed the verdict from {before} to {after}."
+        if diff.verdict_changed
+        else f"Version {diff.head_version} kept the verdict ({after}) but changed its sources."
+    ]
+    if diff.new_sources:
+        parts.append(f"The check was run again and found new sources: {_titles(diff.new_sources)}.")
+    if diff.dropped_sources:
+        parts.append(
+            "Sources the earlier version cited are no longer cited (not found again, or no "
+            f"longer among the most relevant): {_titles(diff.dropped_sources)}."
+        )
+    if diff.verdict_changed and not (diff.new_sources or diff.dropped_sources):
+        parts.append("The same sources were judged again and weighed differently.")
+    return " ".join(parts)

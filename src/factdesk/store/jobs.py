@@ -24,10 +24,19 @@ class SQLiteJobs:
         self._db = db
 
     def add(self, job: Job) -> None:
+        policy = job.policy.model_dump_json() if job.policy is not None else None
         self._db.execute(
-            "INSERT INTO jobs(id, kind, question, status, report_id, created_at) "
-            "VALUES (?,?,?,?,?,?)",
-            (job.id, job.kind, job.question, job.status, job.report_id, job.created_at.isoformat()),
+            "INSERT INTO jobs(id, kind, question, status, report_id, policy, created_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (
+                job.id,
+                job.kind,
+                job.question,
+                job.status,
+                job.report_id,
+                policy,
+                job.created_at.isoformat(),
+            ),
         )
 
     def get(self, job_id: str) -> Job | None:
@@ -83,4 +92,5 @@ class SQLiteJobs:
 def _job(row: sqlite3.Row) -> Job:
     data = fields(row)
     data["events"] = json.loads(data["events"])
+    data["policy"] = json.loads(data["policy"]) if data.get("policy") else None
     return Job.model_validate(data)

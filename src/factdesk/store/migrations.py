@@ -62,5 +62,50 @@ STORE_MIGRATIONS: tuple[str, ...] = (
         report_id UNINDEXED, title, question, body,
         tokenize='porter unicode61 remove_diacritics 2'
     );
+    """,  # 3: publishing like a fact-checking desk: archived copies of cited passages (by the
+    # SHA-256 of their text), correction notes, readers' suggestions, embeddings of the
+    # questions of published checks (earlier checks first), a job's own options
+    """
+    CREATE TABLE archive (
+        sha256 TEXT PRIMARY KEY,
+        url TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL,
+        outlet TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        retrieved_at TEXT NOT NULL,
+        page_sha256 TEXT NOT NULL DEFAULT '',
+        stored_at TEXT NOT NULL
+    );
+    CREATE TABLE corrections (
+        report_id TEXT NOT NULL REFERENCES reports(id),
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        verdict_before TEXT NOT NULL,
+        verdict_after TEXT NOT NULL,
+        dropped_sources TEXT NOT NULL DEFAULT '[]',
+        new_sources TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL,
+        PRIMARY KEY (report_id, version)
+    );
+    CREATE INDEX corrections_created ON corrections(created_at);
+    CREATE TABLE inbox (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        report_id TEXT,
+        text TEXT NOT NULL,
+        source_url TEXT NOT NULL DEFAULT '',
+        contact TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX inbox_created ON inbox(created_at);
+    CREATE TABLE check_vectors (
+        check_id TEXT NOT NULL REFERENCES checks(id),
+        embedder TEXT NOT NULL,
+        language TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (check_id, embedder)
+    );
+    CREATE INDEX check_vectors_lookup ON check_vectors(embedder, language);
+    ALTER TABLE jobs ADD COLUMN policy TEXT;
     """,
 )

@@ -16,6 +16,12 @@ from factdesk.sqlitedb import Database
 from factdesk.store.catalog import SQLiteCatalog
 from factdesk.store.jobs import SQLiteJobs
 from factdesk.store.migrations import STORE_MIGRATIONS
+from factdesk.store.publishing import (
+    SQLiteArchive,
+    SQLiteCorrections,
+    SQLiteEarlierChecks,
+    SQLiteInbox,
+)
 
 
 class SQLiteChecks:
@@ -91,14 +97,19 @@ class SQLiteChecks:
 
 
 class SQLiteStore:
-    """Checks, report pages and jobs on one connection to one file."""
+    """Checks, report pages, jobs and what is published around them, on one connection
+    to one file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = Database(path, STORE_MIGRATIONS, "store")
-        self.reports = SQLiteCatalog(self._db, self._report)
+        self.corrections = SQLiteCorrections(self._db)
+        self.reports = SQLiteCatalog(self._db, self._report, self.corrections.record)
         self.checks = SQLiteChecks(self._db, self.reports)
         self.jobs = SQLiteJobs(self._db)
+        self.archive = SQLiteArchive(self._db)
+        self.inbox = SQLiteInbox(self._db)
+        self.earlier = SQLiteEarlierChecks(self._db)
         self.checks.publish_unpublished()
 
     def _report(self, check_id: str) -> Report:
@@ -116,7 +127,7 @@ def register(registry: Registry) -> None:
         Backend(
             kind="store",
             name="sqlite",
-            summary="SQLite file under FACTDESK_HOME: checks, report pages, jobs (embedded).",
+            summary="SQLite file under FACTDESK_HOME: checks, pages, jobs, archive (embedded).",
             factory=lambda context, _: SQLiteStore(context.settings.db_path),
             settings=NoSettings,
         )

@@ -32,7 +32,7 @@ from factdesk.jobs.service import JobService
 from factdesk.pipeline import Desk
 from factdesk.plugins import BuildContext, build_queue
 from factdesk.settings import Settings
-from factdesk.web import routes_api, routes_pages
+from factdesk.web import routes_api, routes_inbox, routes_pages, routes_publish
 from factdesk.web.deps import WebState, render_page
 from factdesk.web.guards import BodyLimit, Guards, SecurityHeaders
 from factdesk.web.schemas import ErrorBody, ErrorDetail
@@ -85,6 +85,10 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_api.router)
+    app.include_router(routes_publish.api)
+    app.include_router(routes_inbox.api)
+    app.include_router(routes_publish.pages)
+    app.include_router(routes_inbox.pages)
     app.include_router(routes_pages.router)
     return app
 

@@ -70,12 +70,14 @@ class RateLimiter:
 
 
 class Guards:
-    """The per-client limits and the optional token, as the routes apply them."""
+    """The per-client limits and the optional token, as the routes apply them. Readers'
+    suggestions have their own limit and need no token: anyone may send one."""
 
     def __init__(self, settings: ServerSettings) -> None:
         self.token = settings.api_token.get_secret_value()
         self.reads = RateLimiter(settings.read_rate_per_minute)
         self.writes = RateLimiter(settings.write_rate_per_minute)
+        self.suggestions = RateLimiter(settings.suggest_rate_per_minute)
 
     def token_ok(self, given: str | None) -> bool:
         return not self.token or secrets.compare_digest((given or "").encode(), self.token.encode())

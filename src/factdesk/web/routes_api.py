@@ -19,6 +19,7 @@ from factdesk.errors import NotFoundError
 from factdesk.published import CheckPage, Job
 from factdesk.records import Category
 from factdesk.web.deps import State, WebState, read_guard, write_guard
+from factdesk.web.publishing import review_of, site_base
 from factdesk.web.schemas import CheckRequest, CheckView, ErrorBody, VersionsView
 from factdesk.web.views import Published, changes, published
 
@@ -41,7 +42,8 @@ router = APIRouter(
 )
 
 
-def job_view(state: WebState, job: Job) -> CheckView:
+def job_view(state: WebState, job: Job, base: str) -> CheckView:
+    """A job's view; `base` is the desk's address, for the ClaimReview's links."""
     view = CheckView(
         id=job.id,
         status=job.status,
@@ -56,21 +58,24 @@ def job_view(state: WebState, job: Job) -> CheckView:
         state.reports.version_of(job.check_id) if job.status == "done" and job.check_id else None
     )
     if placed is not None:
-        _fill(view, published(state.reports, *placed))
+        _fill(state, view, published(state.reports, *placed), base)
     return view
 
 
-def _fill(view: CheckView, page: Published) -> None:
+def _fill(state: WebState, view: CheckView, page: Published, base: str) -> None:
     view.report_id = page.summary.id
     view.version = page.version
     view.report = page.report
     view.url = page.url
+    view.claim_review = review_of(page, state.desk.settings.publisher, base)
 
 
-def published_or_job(state: WebState, some_id: str, version: int | None = None) -> CheckView:
+def published_or_job(
+    state: WebState, some_id: str, base: str, version: int | None = None
+) -> CheckView:
     job = state.jobs.find(some_id)
     if job is not None:
-        return job_view(state, job)
+        return job_view(state, job, base)
     try:
         page = published(state.reports, some_id, version)
     except NotFoundError:
@@ -78,8 +83,13 @@ def published_or_job(state: WebState, some_id: str, version: int | None = None) 
             raise
         raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
     view = CheckView(id=some_id, status="done", question=page.report.question)
-    _fill(view, page)
+    _fill(state, view, page, base)
     return view
+
+
+def base_of(request: Request) -> str:
+    web: WebState = request.app.state.web
+    return site_base(request, web.desk.settings.publisher)
 
 
 def write(
@@ -96,11 +106,24 @@ def write(
 
 
 @write("/checks", "Start a check")
-def start_check(body: CheckRequest, state: State, response: Response) -> CheckView:
-    """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done."""
-    job = state.jobs.submit(body.question)
-    response.headers["Location"] = f"/api/checks/{job.id}"
-    return job_view(state, job)
+def start_check(
+    body: CheckRequest, request: Request, state: State, response: Response
+) -> CheckView:
+    """Queue a check (202); poll `GET /api/checks/{id}` or follow its events until it is
+    done. Earlier checks first: when the same claim was checked recently the answer is
+    200 with that report and `earlier`; an older one is refreshed (202, with `earlier`).
+    `fresh: true` always checks again."""
+    submitted = state.jobs.submit(body.question, body.sources, fresh=body.fresh)
+    base = base_of(request)
+    if submitted.job is None:
+        assert submitted.earlier is not None  # a job is only skipped for an earlier check
+        response.status_code = 200
+        view = published_or_job(state, submitted.earlier.report_id, base)
+    else:
+        response.headers["Location"] = f"/api/checks/{submitted.job.id}"
+        view = job_view(state, submitted.job, base)
+    view.earlier = submitted.earlier
+    return view
 
 
 @router.get("/checks", summary="List or search reports")
@@ -117,11 +140,11 @@ def list_checks(
 
 @router.get("/checks/{id}", summary="A job's status, or a report")
 def get_check(
-    id: str, state: State, version: Annotated[int | None, Query(ge=1)] = None
+    id: str, request: Request, state: State, version: Annotated[int | None, Query(ge=1)] = None
 ) -> CheckView:
     """For a job: its status and stages, and its report once done. For a report id: the
     latest version (or `version`)."""
-    return published_or_job(state, id, version)
+    return published_or_job(state, id, base_of(request), version)
 
 
 @router.get("/checks/{id}/versions", summary="Every version of a report")
@@ -132,9 +155,9 @@ def get_versions(id: str, state: State) -> VersionsView:
 
 
 @write("/checks/{id}/refresh", "Re-run a report's check")
-def refresh_check(id: str, state: State) -> CheckView:
+def refresh_check(id: str, request: Request, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
-    return job_view(state, state.jobs.refresh(id))
+    return job_view(state, state.jobs.refresh(id), base_of(request))
 
 
 @write(
@@ -142,8 +165,8 @@ def refresh_check(id: str, state: State) -> CheckView:
     "Retry a failed or interrupted job",
     {409: {"model": ErrorBody, "description": "The job is not failed or interrupted."}},
 )
-def retry_check(id: str, state: State) -> CheckView:
-    return job_view(state, state.jobs.retry(id))
+def retry_check(id: str, request: Request, state: State) -> CheckView:
+    return job_view(state, state.jobs.retry(id), base_of(request))
 
 
 @router.get(
@@ -192,7 +215,7 @@ async def _stream(
             status = job.status
             yield _sse("status", json.dumps({"status": status}))
         if job.finished:
-            view = await anyio.to_thread.run_sync(job_view, state, job)
+            view = await anyio.to_thread.run_sync(job_view, state, job, base_of(request))
             end = {"status": job.status, "url": view.url, "error": job.error}
             yield _sse("end", json.dumps(end))
             return

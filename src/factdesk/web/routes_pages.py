@@ -19,6 +19,7 @@ from factdesk.records import CATEGORIES, utcnow
 from factdesk.render import Wording, to_json, to_markdown
 from factdesk.web.deps import State, WebState, client_of, read_guard, render_page
 from factdesk.web.guards import TOKEN_COOKIE
+from factdesk.web.publishing import review_of, site_base
 from factdesk.web.views import Published, changes, published
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(read_guard)])
@@ -67,8 +68,11 @@ def start_check(
     token: Annotated[str, Form()] = "",
 ) -> Response:
     remember = _write(state, request, token)
-    job = state.jobs.submit(question)
-    return _see_other(f"/jobs/{job.id}", remember)
+    submitted = state.jobs.submit(question)
+    if submitted.job is None and submitted.earlier is not None:  # checked recently: show it
+        return _see_other(f"{submitted.earlier.url}?{urlencode({'asked': question})}", remember)
+    assert submitted.job is not None
+    return _see_other(f"/jobs/{submitted.job.id}", remember)
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -78,9 +82,12 @@ def job_page(job_id: str, request: Request, state: State) -> Response:
         return _see_other(state.reports.summary(job.report_id).url)
     finished = {e.stage: e for e in job.events if e.state == "finished"}
     started = {e.stage for e in job.events}
+    refreshing = job.report_id if job.kind == "refresh" else None
+    refreshed = state.reports.summary(refreshing) if refreshing else None
     return render_page(
         "job.html",
         job=job,
+        refreshed=refreshed,
         stages=[(s, finished.get(s), s in started) for s in STAGES],
         token_needed=_token_needed(state, request),
     )
@@ -161,8 +168,11 @@ def report_page(
     request: Request,
     state: State,
     version: Annotated[int | None, Query(ge=1)] = None,
+    asked: Annotated[str, Query(max_length=2000)] = "",
+    suggested: bool = False,
 ) -> Response:
-    """The report (`slug-id`), or its export (`slug-id.md`, `slug-id.json`)."""
+    """The report (`slug-id`), or its export (`slug-id.md`, `slug-id.json`). `asked` is a
+    question this earlier check was shown for; `suggested` thanks a reader's suggestion."""
     stem, dot, ext = name.rpartition(".")
     suffix = f".{ext}" if dot and f".{ext}" in EXPORTS else ""
     stem = stem if suffix else name
@@ -178,13 +188,17 @@ def report_page(
         )
     if suffix == ".json":
         return Response(to_json(page.report), media_type="application/json")
-    return render_page("report.html", **_report_context(state, request, page))
+    context = _report_context(state, request, page)
+    return render_page("report.html", asked=asked, suggested=suggested, **context)
 
 
 def _report_context(state: WebState, request: Request, page: Published) -> dict[str, Any]:
     current = page.versions[page.version - 1]
     age_days = (utcnow() - current.created_at).total_seconds() / 86400
+    publisher = state.desk.settings.publisher
     return {
+        "claim_review": review_of(page, publisher, site_base(request, publisher)),
+        "corrections": state.desk.store.corrections.for_report(page.summary.id),
         "published": page,
         "report": page.report,
         "w": Wording(page.report.language),

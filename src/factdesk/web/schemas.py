@@ -5,10 +5,12 @@ They are the OpenAPI schema too, so a client can be generated from `/api/openapi
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from factdesk.published import JobStatus, StageEvent, VersionInfo
-from factdesk.records import Report
+from factdesk.published import EarlierMatch, JobStatus, StageEvent, VersionInfo
+from factdesk.records import Report, SourcePolicy
 from factdesk.store.diff import ReportDiff
 
 
@@ -20,6 +22,14 @@ class CheckRequest(BaseModel):
     question: str = Field(
         description="The question or claim to check (the server's length limit applies).",
         examples=["Was the Eiffel Tower built for the 1889 World's Fair?"],
+    )
+    sources: SourcePolicy | None = Field(
+        default=None,
+        description="This check's own source policy, on top of the desk's (domains to allow, "
+        "deny, rank first). A check with its own policy never reuses an earlier check.",
+    )
+    fresh: bool = Field(
+        default=False, description="Check again even if the same claim was checked before."
     )
 
 
@@ -37,6 +47,14 @@ class CheckView(BaseModel):
     stages: list[StageEvent] = Field(default_factory=list)
     error: str | None = None
     report: Report | None = None
+    claim_review: dict[str, Any] | None = Field(
+        default=None, description="The report's schema.org ClaimReview (JSON-LD)."
+    )
+    earlier: EarlierMatch | None = Field(
+        default=None,
+        description="An earlier check of the same claim: shown as it is (200) when recent, "
+        "or being refreshed by this job.",
+    )
 
 
 class VersionsView(BaseModel):

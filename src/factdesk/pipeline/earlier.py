@@ -1,0 +1,65 @@
+"""Earlier checks first: before researching a question, look for an earlier check of the
+same claim among the desk's published reports.
+
+Questions are compared by the cosine similarity of their embeddings, only with
+questions in the same language and embedded by the same model, so a paraphrase counts
+and a question in another language does not. Every published check's question is
+remembered; checks published before this existed (or under another embedder) are
+remembered the first time a search needs them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from factdesk.pipeline.desk import Desk
+from factdesk.pipeline.understand import detect_language
+from factdesk.published import EarlierMatch
+from factdesk.records import CheckRecord, utcnow
+
+BACKFILL_BATCH = 256
+
+
+def _catch_up(desk: Desk) -> None:
+    """Remember the questions of published checks that have no vector yet."""
+    earlier, embedder = desk.store.earlier, desk.embedder
+    while missing := earlier.unremembered(embedder.name, BACKFILL_BATCH):
+        vectors = embedder.embed([question for _, question, _ in missing])
+        for (check_id, _, language), vector in zip(missing, vectors, strict=True):
+            earlier.remember(check_id, language, embedder.name, vector)
+        if len(missing) < BACKFILL_BATCH:
+            return
+
+
+def remember(desk: Desk, record: CheckRecord) -> None:
+    """Keep a published check's question so later checks of the same claim find it."""
+    if record.report is None:
+        return
+    vector = desk.embedder.embed([record.question])[0]
+    desk.store.earlier.remember(record.id, record.report.language, desk.embedder.name, vector)
+
+
+def find_earlier(desk: Desk, question: str, now: datetime | None = None) -> EarlierMatch | None:
+    """The published report that best matches `question`, if it is similar enough."""
+    cfg = desk.settings.earlier
+    if not cfg.enabled:
+        return None
+    _catch_up(desk)
+    vector = desk.embedder.embed([question])[0]
+    language = detect_language(question)
+    found = desk.store.earlier.nearest(vector, language, desk.embedder.name, limit=1)
+    if not found or found[0][1] < cfg.min_similarity:
+        return None
+    report_id, similarity = found[0]
+    summary = desk.store.reports.summary(report_id)
+    age_days = ((now or utcnow()) - summary.checked_at).total_seconds() / 86400
+    return EarlierMatch(
+        report_id=report_id,
+        url=summary.url,
+        question=summary.question,
+        verdict=summary.verdict,
+        checked_at=summary.checked_at,
+        similarity=round(similarity, 4),
+        age_days=round(age_days, 2),
+        reuse=age_days < cfg.reuse_max_age_days,
+    )
