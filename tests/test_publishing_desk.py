@@ -17,6 +17,7 @@ from factdesk.pipeline import run_check
 from factdesk.pipeline.earlier import find_earlier
 from factdesk.pipeline.evidence import select_evidence
 from factdesk.records import Claim, Document, Hit, Passage, SourcePolicy
+from factdesk.render import to_markdown
 from factdesk.store.diff import diff_reports
 
 QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
@@ -51,6 +52,9 @@ def test_cited_passages_are_archived_once_by_the_hash_of_their_text(desk):
         cited = [e.passage.text for e in first.trail.evidence if e.passage.id in source.passage_ids]
         assert all(text in copy.text for text in cited)
         assert copy.retrieved_at <= first.updated_at
+    first_line = next(line for line in to_markdown(first.report).splitlines() if "1. **" in line)
+    assert f"Archived copy: /archive/{sources[0].sha256} (sha256 " in first_line
+    assert "tier editorial" in first_line
     second = run_check(desk, QUESTION, page_id=first.id)
     kept = desk.store.archive.get(sources[0].sha256)
     assert kept.retrieved_at == desk.store.archive.get(second.report.sources[0].sha256).retrieved_at
@@ -111,6 +115,8 @@ def test_denied_domains_are_left_out_and_shown_in_the_method(desk):
     assert method.excluded_domains == ["en.wikipedia.org"]
     assert record.report.sources == []
     assert record.report.verdict.label == "not_enough_evidence"
+    markdown = to_markdown(record.report)
+    assert "- Source policy: never wikipedia.org (left out: en.wikipedia.org)" in markdown
 
 
 def test_an_allow_list_keeps_its_domains_and_passages_without_one(desk, index):

@@ -124,9 +124,13 @@ def to_markdown(report: Report) -> str:
         lines += [f"## {number}. {section.heading}", "", section.body, ""]
     lines += [f"## {w('bottom_line')}", "", report.bottom_line, "", f"## {w('sources')}", ""]
     for s in report.sources:
+        archived = ""
+        if s.sha256:
+            archived = f" {w('archived_line', url=s.archived_url, sha=s.sha256[:12])}."
         lines.append(
             f"{s.n}. **{s.title}**, {w.source_line(s)}. <{s.url}> "
-            f"({w.source_type(s.source_type)}; {w.stance(s.stance)})"
+            f"({w.source_type(s.source_type)}; {w('tier', tier=w.tier(s))}; "
+            f"{w.stance(s.stance)}).{archived}"
         )
     lines += ["", f"## {w('dive_deeper')}", ""]
     lines += [f"- {q}" for q in report.followups]
@@ -145,6 +149,7 @@ def _method_lines(report: Report, w: Wording) -> list[str]:
         *reasons,
         f"- {w('queries')}: " + "; ".join(f"{q.text} ({q.angle})" for q in m.queries),
         f"- {w('search_backends')}: {', '.join(m.backends)}{failed}",
+        f"- {w('source_policy')}: {w.policy_line(report)}",
         *(pages if m.pages else []),
         f"- {w('passages', **used)}",
         f"- {w('model')}: {m.model}; preset: {m.preset}; settings hash: {m.settings_hash}",
