@@ -93,7 +93,11 @@ def test_earlier_checks_are_found_by_meaning_within_one_language(desk):
     assert find_earlier(desk, "Does photosynthesis release oxygen?") is None
     vector = desk.embedder.embed([QUESTION])[0]
     assert desk.store.earlier.nearest(vector, "fr", desk.embedder.name) == []
+    assert desk.store.earlier.nearest(vector, None, desk.embedder.name)[0][0] == record.id
     assert desk.store.earlier.nearest(vector, "en", "another-embedder") == []
+    desk.store.earlier.remember(record.id, "fr", desk.embedder.name, vector)  # as if French
+    assert find_earlier(desk, QUESTION) is None  # as close as can be, but another language
+    desk.store.earlier.remember(record.id, "en", desk.embedder.name, vector)
     desk.settings.earlier.enabled = False
     assert find_earlier(desk, QUESTION) is None
 

@@ -217,10 +217,10 @@ class EarlierChecks(Protocol):
     ) -> None: ...
 
     def nearest(
-        self, vector: npt.NDArray[np.float32], language: str, embedder: str, limit: int = 5
+        self, vector: npt.NDArray[np.float32], language: str | None, embedder: str, limit: int = 5
     ) -> list[tuple[str, float]]:
-        """(report id, cosine similarity) of the closest remembered questions, best first,
-        one entry per report page."""
+        """(report id, cosine similarity) of the closest remembered questions in `language`
+        (None: any), best first, one entry per report page."""
         ...
 
     def unremembered(self, embedder: str, limit: int = 500) -> list[tuple[str, str, str]]:

@@ -46,8 +46,11 @@ def find_earlier(desk: Desk, question: str, now: datetime | None = None) -> Earl
         return None
     _catch_up(desk)
     vector = desk.embedder.embed([question])[0]
-    language = detect_language(question)
-    found = desk.store.earlier.nearest(vector, language, desk.embedder.name, limit=1)
+    earlier, name = desk.store.earlier, desk.embedder.name
+    close = earlier.nearest(vector, None, name, limit=1)
+    if not close or close[0][1] < cfg.min_similarity:
+        return None  # nothing close in any language: no need to detect this one's
+    found = earlier.nearest(vector, detect_language(question), name, limit=1)
     if not found or found[0][1] < cfg.min_similarity:
         return None
     report_id, similarity = found[0]

@@ -160,13 +160,13 @@ class SQLiteEarlierChecks:
         )
 
     def nearest(
-        self, vector: npt.NDArray[np.float32], language: str, embedder: str, limit: int = 5
+        self, vector: npt.NDArray[np.float32], language: str | None, embedder: str, limit: int = 5
     ) -> list[tuple[str, float]]:
         rows = self._db.rows(
             "SELECT v.vector, rv.report_id FROM check_vectors v "
             "JOIN report_versions rv ON rv.check_id = v.check_id "
-            "WHERE v.embedder=? AND v.language=?",
-            (embedder, language),
+            "WHERE v.embedder=? AND (? IS NULL OR v.language=?)",
+            (embedder, language, language),
         )
         if not rows:
             return []
