@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from factdesk.backends.embed.hashing import HashingEmbedder
 from factdesk.backends.llm.scripted import ScriptedLLM
@@ -15,6 +16,11 @@ from factdesk.pipeline import Desk
 from factdesk.records import Document
 from factdesk.settings import Settings
 from factdesk.store.sqlite import SQLiteStore
+
+# Property tests check behaviour, not speed: on a loaded 2-core machine a first example
+# can take longer than Hypothesis's 200 ms deadline and fail a correct test.
+hypothesis_settings.register_profile("factdesk", deadline=None)
+hypothesis_settings.load_profile("factdesk")
 
 CORPUS = [
     Document(
