@@ -11,7 +11,7 @@ from factdesk.pipeline.ground import (
     lexical_support,
     number_sources,
 )
-from factdesk.records import Draft, Evidence, Passage, Section, Verdict
+from factdesk.records import Draft, Evidence, Passage, PointCheck, Section, Verdict
 
 
 def _evidence(key, doc, text, title="T"):
@@ -201,6 +201,19 @@ def test_number_sources_by_first_appearance_merging_passages_of_one_document():
         (2, "https://ex.org/tower"),
     ]
     assert sources[1].passage_ids == ["tower#1", "tower#3"]
+
+
+def test_the_passage_that_answered_the_point_takes_the_side_it_decided():
+    draft = Draft(executive_summary="Completed in 1889 [1]. Designed by Eiffel [2].",
+                  sections=[], bottom_line="")  # fmt: skip
+    point = PointCheck(question="When was it completed?", claimed="1975", answer="1889",
+                       keys=[1], outcome="differ")  # fmt: skip
+    _, sources = number_sources(draft, EVIDENCE, point)
+    assert [s.stance for s in sources] == ["refutes", "context"]
+    _, agreeing = number_sources(draft, EVIDENCE, point.model_copy(update={"outcome": "agree"}))
+    assert agreeing[0].stance == "supports"
+    _, unread = number_sources(draft, EVIDENCE, point.model_copy(update={"outcome": "unanswered"}))
+    assert unread[0].stance == "context"
 
 
 def test_check_contract_refuses_unknown_numbers_and_uncited_sources(desk):

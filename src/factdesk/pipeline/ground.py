@@ -12,7 +12,7 @@ is checked before anything is published.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from factdesk import citations
@@ -26,6 +26,7 @@ from factdesk.records import (
     Evidence,
     Grounding,
     GroundOutcome,
+    PointCheck,
     Report,
     Section,
     SentenceCheck,
@@ -273,8 +274,11 @@ def _about_subject(checker: _Checker, body: str, subjects: Sequence[str]) -> boo
     return any(mentions(checker.evidence[k].passage.title, subjects) for k in keys)
 
 
-def _source_stance(items: Sequence[Evidence]) -> StanceLabel:
-    stances = {e.stance() for e in items}
+def _source_stance(items: Sequence[Evidence], decided: Mapping[int, StanceLabel]) -> StanceLabel:
+    """A passage whose answer to the claim's point decided the verdict takes that side,
+    whatever it seemed to say read alone ("Mercury is the smallest planet" refutes
+    "Mercury is the largest planet", though a small model reads it as agreeing)."""
+    stances = {decided.get(e.key, e.stance()) for e in items}
     if "supports" in stances and "refutes" not in stances:
         return "supports"
     if "refutes" in stances and "supports" not in stances:
@@ -282,8 +286,15 @@ def _source_stance(items: Sequence[Evidence]) -> StanceLabel:
     return "context"
 
 
-def number_sources(draft: Draft, evidence: Sequence[Evidence]) -> tuple[Draft, list[Source]]:
-    """Replace evidence keys with source numbers by first appearance; list the sources."""
+def number_sources(
+    draft: Draft, evidence: Sequence[Evidence], point: PointCheck | None = None
+) -> tuple[Draft, list[Source]]:
+    """Replace evidence keys with source numbers by first appearance; list the sources.
+    The passages a decided `point` cites take its side."""
+    side: dict[str, StanceLabel] = {"differ": "refutes", "agree": "supports"}
+    decided = (
+        {k: side[point.outcome] for k in point.keys} if point and point.outcome in side else {}
+    )
     by_key = {e.key: e for e in evidence}
     key_to_doc = {e.key: e.passage.doc_id for e in evidence}
     texts = [
@@ -308,7 +319,7 @@ def number_sources(draft: Draft, evidence: Sequence[Evidence]) -> tuple[Draft, l
                 outlet=first.outlet,
                 published=first.published,
                 source_type=first.source_type,
-                stance=_source_stance(items),
+                stance=_source_stance(items, decided),
                 passage_ids=[e.passage.id for e in items],
             )
         )

@@ -212,7 +212,9 @@ def ground(run: StepContext) -> str:
     grounded.facts = write_stage.deciding_facts(
         grounded.facts, grounded.sections, run.understanding.claims[0].text
     )
-    run.trail.draft, run.trail.sources = ground_stage.number_sources(grounded, run.trail.evidence)
+    run.trail.draft, run.trail.sources = ground_stage.number_sources(
+        grounded, run.trail.evidence, run.trail.point
+    )
     run.trail.grounding = grounding
     return (
         f"{grounding.verified} verified, {grounding.recited} re-cited, "
