@@ -208,6 +208,27 @@ def test_evidence_drops_near_duplicates(index):
     assert len(chosen.evidence) == 1
 
 
+def test_evidence_about_a_subject_no_source_names_is_judged_by_meaning(index):
+    claim = Claim(id="C1", text="Flu shots lead to severe conditions making them unsafe.")
+    text = "Serious reactions to the influenza vaccine are very rare; flu shots are safe."
+    named_otherwise = Hit(passage=_passage("v#0", "vaccine", text), score=1, backend="t", rank=0)
+    other = Hit(
+        passage=_passage("w#0", "wall", "The Berlin Wall fell."), score=1, backend="t", rank=1
+    )
+
+    def chosen(subjects, hits):
+        found = select_evidence(index.embedder, [claim], hits, k=3, max_per_document=2,
+                                min_relevance=-1.0, mmr_lambda=0.7, rrf_k=60,
+                                subjects=subjects, close=0.9)  # fmt: skip
+        return {e.passage.doc_id: e.on_topic for e in found.evidence}
+
+    assert chosen(["Flu vaccination"], [named_otherwise, other])["vaccine"] is True
+    named = Hit(passage=_passage("f#0", "Flu vaccination", "It is offered each autumn."),
+                score=1, backend="t", rank=2)  # fmt: skip
+    with_name = chosen(["Flu vaccination"], [named_otherwise, named])
+    assert with_name == {"Flu vaccination": True, "vaccine": False}
+
+
 def _on_and_off_topic():
     claims = [Claim(id="C1", text="The Eiffel Tower was built for the 1889 World's Fair.")]
     text = "The Eiffel Tower was built for the 1889 World's Fair in Paris."
