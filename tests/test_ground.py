@@ -158,6 +158,12 @@ def test_a_section_that_no_longer_speaks_of_the_subject_is_dropped():
         subjects=["Genghis Khan"],
     )  # fmt: skip
     assert [s.heading for s in grounded.sections] == ["Founder", "Limits"]
+    claimed, _ = ground(
+        ScriptedLLM(), draft, [khanate, founder], VERDICT, "en", GroundingPolicy(),
+        claim="Genghis Khan led the Kazakh Khanate after the Golden Horde.",
+        subjects=["Genghis Khan"],
+    )  # fmt: skip
+    assert len(claimed.sections) == 3  # it states the claim's other words: about the claim
     everything, _ = ground(
         ScriptedLLM(), draft, [khanate, founder], VERDICT, "en", GroundingPolicy()
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from factdesk import citations
 from factdesk.errors import FactdeskError
-from factdesk.pipeline.agreement import opposes
+from factdesk.pipeline.agreement import opposes, words
 from factdesk.pipeline.topic import mentions
 from factdesk.prompts import VERIFY, evidence_block
 from factdesk.protocols import LLM
@@ -264,11 +264,16 @@ def ground(
 
 
 def _about_subject(checker: _Checker, body: str, subjects: Sequence[str]) -> bool:
-    """Whether a grounded section still speaks of the subject: it names it, or rests on a
-    source titled after it. A passage that names the subject in passing can yield a
-    section about something else ("The Kazakh Khanate emerged after the fragmentation
-    of the Golden Horde [3]" under "Genghis Khan"); a reader would call it padding."""
+    """Whether a grounded section still speaks of the claim: it names the subject, states
+    two of the claim's other words ("a world's fair held in Paris in 1889" for the tower
+    built for the 1889 World's Fair), or rests on a source titled after the subject. A
+    passage that names the subject in passing can yield a section about something else
+    ("The Kazakh Khanate emerged after the fragmentation of the Golden Horde [3]" under
+    "Genghis Khan"); a reader would call it padding."""
     if not subjects or mentions(body, subjects):
+        return True
+    named = words(" ".join(subjects))
+    if len((words(checker.claim) - named) & words(body)) >= 2:
         return True
     keys = [k for k in citations.parse_keys(body) if k in checker.evidence]
     return any(mentions(checker.evidence[k].passage.title, subjects) for k in keys)
