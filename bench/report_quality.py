@@ -78,14 +78,15 @@ def run_reports(
     desk: Desk | None, folder: Path, questions: list[ReportQuestion], fresh: bool
 ) -> dict[str, Any]:
     rows = []
-    for question in questions:
+    for line, question in enumerate(questions, start=1):
         try:
             report, seconds = report_for(desk, folder, question.q, fresh)
         except Exception as exc:  # a crash is a result too: scored as a failed report
-            rows.append({"q": question.q, "expect": question.expect, "error": repr(exc)})
+            rows.append({"line": line, "expect": question.expect, "error": repr(exc)})
             print(f"  FAILED {question.q}: {exc}", flush=True)
             continue
-        row = {**score_report(report, question), "seconds": seconds}
+        row = {"line": line, **score_report(report, question), "seconds": seconds}
+        del row["q"]  # rows name questions by line: the benchmark stays in ../shared
         rows.append(row)
         print(f"  {seconds:6.1f} s {row['verdict']:<20} {question.q}", flush=True)
     scored = [r for r in rows if "error" not in r]
@@ -124,17 +125,17 @@ def run_languages(
     desk: Desk | None, folder: Path, questions: list[MultilingualQuestion], fresh: bool
 ) -> dict[str, Any]:
     rows = []
-    for question in questions:
+    for line, question in enumerate(questions, start=1):
         try:
             report, seconds = report_for(desk, folder, question.q, fresh)
         except Exception as exc:  # a crash is a result too: scored as a failed report
-            rows.append({"q": question.q, "lang": question.lang, "error": repr(exc)})
+            rows.append({"line": line, "lang": question.lang, "error": repr(exc)})
             print(f"  FAILED {question.q}: {exc}", flush=True)
             continue
         same, total = language_share(report, question.lang)
         rows.append(
             {
-                "q": question.q,
+                "line": line,
                 "lang": question.lang,
                 "expect": question.expect,
                 "verdict": report.verdict.label,
