@@ -32,6 +32,15 @@ def test_clean_question_collapses_whitespace():
     assert clean_question("  Is  the\nsky blue? ", 2000) == "Is the sky blue?"
 
 
+def test_clean_question_drops_control_and_bidi_characters_and_refuses_surrogates():
+    sneaky = "Is\x00 the \x1b]0;owned\x07sky\u202e blue\u2066?\x9b\x7f"
+    assert clean_question(sneaky, 2000) == "Is the ]0;ownedsky blue?"
+    with pytest.raises(InputError, match="lone surrogate"):
+        clean_question("Is the sky \ud83d blue?", 2000)
+    with pytest.raises(InputError, match="empty"):
+        clean_question("\x1b\x00\u202e", 2000)
+
+
 def test_rewrite_is_kept_only_when_close():
     original = "Is local police in Minneapolis not working with ice?"
     fixed = "Is local police in Minneapolis not working with ICE?"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.markup import escape
 
 from factdesk.cli import admin, checks, evaluation, ingest, settings_doc
-from factdesk.cli.base import app, err
+from factdesk.cli.base import app, err, shown
 from factdesk.errors import FactdeskError
 
 COMMANDS = (admin, checks, evaluation, ingest, settings_doc)  # each registers its commands on `app`
@@ -18,7 +17,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except FactdeskError as exc:
-        err.print("[red]Error:[/red]", escape(str(exc)))
+        err.print("[red]Error:[/red]", shown(str(exc)))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("[red]Interrupted.[/red]")

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from factdesk import modelpkgs
@@ -21,6 +20,7 @@ from factdesk.cli.base import (
     emit,
     err,
     load_settings,
+    shown,
 )
 from factdesk.ingest import ingest_sample
 from factdesk.pipeline import Desk, resume_check, run_check
@@ -51,7 +51,7 @@ def fill_empty_index(desk: Desk) -> None:
 
 def _publish(record: CheckRecord, home: str, fmt: str, out: OutOption) -> None:
     assert record.report is not None  # run_check raises unless the report exists
-    err.print(escape(f"Stored as {record.id} under {home}"))
+    err.print(shown(f"Stored as {record.id} under {home}"))
     emit(render(record.report, fmt), out)
 
 
@@ -100,8 +100,8 @@ def list_checks(
             record.id,
             f"{record.created_at:%Y-%m-%d %H:%M}",
             record.status,
-            record.verdict or (record.error or "")[:40],
-            record.question[:70],
+            shown(record.verdict or (record.error or "")[:40]),
+            shown(record.question[:70]),
         )
     Console().print(table)
 
@@ -115,7 +115,7 @@ def show(
     record = build_store(load_settings(preset)).checks.load(check_id)
     if record.report is None:
         problem = record.error or "no report yet"
-        err.print(escape(f"Check {record.id} is {record.status}: {problem}"))
+        err.print(shown(f"Check {record.id} is {record.status}: {problem}"))
         emit(record.trail.model_dump_json(indent=2), out)
         raise typer.Exit(code=1)
     emit(render(record.report, fmt), out)

@@ -14,6 +14,7 @@ from factdesk.pipeline.answers import parse_json
 from factdesk.prompts import UNDERSTAND, UNDERSTAND_INSIST
 from factdesk.protocols import LLM, ChatMessage
 from factdesk.records import CATEGORIES, Category, Claim, PointCheck, Understanding
+from factdesk.untrusted import has_surrogates, printable
 
 _NUMBER = re.compile(r"\d+")
 CLAIM_WORDS_KEPT = 0.75
@@ -37,8 +38,13 @@ class _Answer(BaseModel):
 
 
 def clean_question(raw: str, max_chars: int) -> str:
-    """Collapse whitespace and refuse questions that cannot be checked."""
-    text = re.sub(r"\s+", " ", raw or "").strip()
+    """Collapse whitespace, drop control and bidirectional characters (a question is shown
+    on pages and terminals), and refuse questions that cannot be checked."""
+    if has_surrogates(raw or ""):
+        raise InputError(
+            "The question is not valid Unicode text (it holds a lone surrogate); send it as UTF-8."
+        )
+    text = printable(re.sub(r"\s+", " ", raw or "")).strip()
     if not text:
         raise InputError("The question is empty; ask a question or state a claim to check.")
     if len(text) > max_chars:
