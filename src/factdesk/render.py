@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from factdesk import i18n
 from factdesk.citations import CITATION_GROUP, parse_group
 from factdesk.records import PageRecord, Report, Source
+from factdesk.sourcemeta import is_web_url
 
 FORMATS = ("md", "json", "html")
 
@@ -103,8 +104,9 @@ def to_markdown(report: Report) -> str:
     lines += [f"## {w('bottom_line')}", "", report.bottom_line, "", f"## {w('sources')}", ""]
     for s in report.sources:
         lines.append(
-            f"{s.n}. **{s.title}**, {w.source_line(s)}. <{s.url}> "
-            f"({w.source_type(s.source_type)}; {w.stance(s.stance)})"
+            f"{s.n}. **{s.title}**, {w.source_line(s)}."
+            + (f" <{s.url}>" if s.url else "")
+            + f" ({w.source_type(s.source_type)}; {w.stance(s.stance)})"
         )
     lines += ["", f"## {w('dive_deeper')}", ""]
     lines += [f"- {q}" for q in report.followups]
@@ -148,12 +150,10 @@ def link_citations(text: str) -> Markup:
     return Markup(CITATION_GROUP.sub(link, escaped))
 
 
-SAFE_SCHEMES = ("http://", "https://", "file://")
-
-
-def safe_url(url: str) -> str:
-    """The URL if its scheme is harmless in a link, else "#" (no javascript: links)."""
-    return url if url.strip().lower().startswith(SAFE_SCHEMES) else "#"
+def linkable(url: str) -> bool:
+    """Whether a source gets a link: only http(s) URLs do. No javascript: links, and no
+    file: links, which would publish where the server keeps its local sources."""
+    return is_web_url(url)
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +164,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cite"] = link_citations
-    env.filters["safe_url"] = safe_url
+    env.tests["linkable"] = linkable
     env.filters["page_line"] = _page_line
     env.filters["long_date"] = long_date
     env.filters["usage_line"] = usage_line

@@ -5,7 +5,8 @@ turn, which keeps every API's own request rate polite). A backend that fails is 
 in the result and the others carry on; only when every backend fails does the stage
 fail; with a single backend its own error is raised as is (an empty local index is
 then a user error with its own advice). When every web backend fails but the local
-index answered, the trail says the check ran without the web.
+index answered, the trail says the check ran without the web. Backend errors are
+published in the report's method trail, so credentials in them are redacted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from factdesk.errors import (
     FactdeskError,
     SearchError,
     SearchUnreachableError,
+    redact,
 )
 from factdesk.protocols import SearchBackend
 from factdesk.records import Hit, SearchQuery
@@ -56,7 +58,7 @@ def search(
     failures: list[FactdeskError] = []
     for backend, outcome in zip(backends, outcomes, strict=True):
         if isinstance(outcome, FactdeskError):
-            results.errors.append(f"{backend.name}: {outcome}")
+            results.errors.append(redact(f"{backend.name}: {outcome}"))
             failures.append(outcome)
         else:
             results.hits.extend(outcome)
