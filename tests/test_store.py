@@ -11,6 +11,8 @@ from factdesk.pipeline import run_check
 from factdesk.protocols import Store
 from factdesk.published import Job
 from factdesk.records import CheckRecord
+from factdesk.sqlitedb import Database
+from factdesk.store.migrations import STORE_MIGRATIONS
 from factdesk.store.sqlite import SQLiteStore
 
 QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
@@ -118,3 +120,20 @@ def test_finished_checks_without_a_page_are_published_when_the_store_opens(desk,
         db.execute("DELETE FROM reports")
     reopened = SQLiteStore(settings.db_path)
     assert reopened.reports.version_of(record.id) == (record.id, 1)
+
+
+def test_jobs_from_before_migration_3_load_and_count_per_client(settings):
+    before = Database(settings.db_path, STORE_MIGRATIONS[:2], "store")
+    before.execute(
+        "INSERT INTO jobs(id, kind, question, status, created_at) VALUES (?,?,?,?,?)",
+        ("old1", "check", "q?", "queued", "2026-11-01T10:00:00+00:00"),
+    )
+    before.close()
+    jobs = SQLiteStore(settings.db_path).jobs
+    assert jobs.get("old1").client == "" and jobs.open_jobs("") == 1
+    moment = datetime.now(UTC)
+    for n, status in enumerate(["queued", "running", "done", "failed"]):
+        job = Job(id=f"j{n}", kind="check", question="q?", status=status, created_at=moment)
+        jobs.add(job.model_copy(update={"client": "10.0.0.7"}))
+    assert jobs.open_jobs("10.0.0.7") == 2 and jobs.open_jobs("10.0.0.8") == 0
+    assert "client" not in jobs.get("j0").model_dump()  # never published

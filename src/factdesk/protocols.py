@@ -152,6 +152,16 @@ class JobStore(Protocol):
 
     def update(self, job_id: str, **values: Any) -> None: ...
 
+    def finish(self, job_id: str, status: JobStatus, **values: Any) -> bool:
+        """Give a running job its terminal status (and values); False, with nothing
+        written, when the job is no longer running (a job already done never becomes
+        interrupted)."""
+        ...
+
+    def open_jobs(self, client: str) -> int:
+        """How many of a client's jobs are queued or running."""
+        ...
+
     def set_events(self, job_id: str, events: Sequence[StageEvent]) -> None: ...
 
     def requeue(self, job_id: str) -> bool:

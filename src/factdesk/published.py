@@ -44,6 +44,12 @@ class Job(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    client: str = Field(
+        default="",
+        exclude=True,
+        description="The address the job was asked for from: it caps a client's open jobs "
+        "and is never published.",
+    )
 
     @property
     def finished(self) -> bool:

@@ -7,17 +7,25 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from factdesk import modelpkgs
-from factdesk.cli.base import PresetOption, app, err, invalid, load_settings, models_app
+from factdesk.cli.base import (
+    PresetOption,
+    app,
+    err,
+    invalid,
+    load_settings,
+    models_app,
+    shown,
+)
 from factdesk.cli.checks import fill_empty_index
 from factdesk.errors import InputError
 from factdesk.pipeline import Desk
 from factdesk.plugins import statuses
 from factdesk.settings import ServerSettings
 from factdesk.web import create_app
+from factdesk.web.guards import LISTEN_ANYWHERE
 from factdesk.web.server import serve as run_server
 
 
@@ -45,6 +53,11 @@ def serve(
         fill_empty_index(desk)
     server = settings.server
     err.print(f"factdesk: http://{server.host}:{server.port}/ (API schema at /api/openapi.json)")
+    if server.host in LISTEN_ANYWHERE and not server.allowed_hosts:
+        err.print(
+            "Note: listening on every address, but answering only to localhost names until "
+            "FACTDESK_SERVER__ALLOWED_HOSTS names the host clients use."
+        )
     run_server(create_app(desk), server.host, server.port)
 
 
@@ -58,9 +71,7 @@ def models_install(
     for name in only or []:
         if name not in names:
             raise InputError(f"Unknown model {name!r}; choose from {', '.join(names)}.")
-    modelpkgs.install(
-        settings.models_dir, only or None, report=lambda line: err.print(escape(line))
-    )
+    modelpkgs.install(settings.models_dir, only or None, report=lambda line: err.print(shown(line)))
 
 
 @models_app.command("status")

@@ -5,22 +5,39 @@ runs. A worker claims a job with a conditional update, so no job runs twice, and
 job accepted before a crash is still there at the next start. A job that was running
 when its server stopped is marked interrupted (its check too) and can be retried; a
 retry continues the job's check after its last finished stage.
+
+Terminal states are written only over `running`, so a job one server finished is never
+marked interrupted by another; with the embedded queue, `serving` holds the home's
+lock so a second server on the same home refuses to start at all. Each client may have
+`server.jobs_per_client` jobs queued or running. A job's error is shown to anyone who
+follows it, so it is redacted, and an unexpected exception is told only to the log.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
+from contextlib import AbstractContextManager, nullcontext
 
-from factdesk.errors import ConflictError, FactdeskError, NotFoundError
+from factdesk.errors import (
+    ConflictError,
+    FactdeskError,
+    NotFoundError,
+    RateLimitedError,
+    redact,
+)
+from factdesk.jobs.homelock import HomeLock
+from factdesk.jobs.inprocess import InProcessQueue
 from factdesk.pipeline import Desk, resume_check, run_check
 from factdesk.pipeline.understand import clean_question
 from factdesk.protocols import JobQueue, JobStore
-from factdesk.published import Job, JobKind, StageEvent
+from factdesk.published import Job, JobKind, JobStatus, StageEvent
 from factdesk.records import CheckRecord, utcnow
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "The server stopped while this check was running; retry it to run it again."
+UNEXPECTED = "The check stopped on an unexpected error; it is logged on the server."
 
 
 class JobObserver:
@@ -51,8 +68,16 @@ class JobService:
     def __init__(self, desk: Desk, queue: JobQueue) -> None:
         self.desk, self.queue = desk, queue
         self.jobs = desk.store.jobs
+        self._admitting = threading.Lock()  # counting a client's jobs and adding one is atomic
 
-    def _new(self, question: str, kind: JobKind, report_id: str | None) -> Job:
+    def serving(self) -> AbstractContextManager[object]:
+        """Hold for a server's life: the home's lock when the queue's workers live in this
+        process (a second such server on the home raises ConflictError); else nothing."""
+        if isinstance(self.queue, InProcessQueue):
+            return HomeLock(self.desk.settings.home)
+        return nullcontext()
+
+    def _new(self, question: str, kind: JobKind, report_id: str | None, client: str) -> Job:
         return Job(
             id=secrets.token_hex(6),
             kind=kind,
@@ -60,31 +85,49 @@ class JobService:
             status="queued",
             report_id=report_id,
             created_at=utcnow(),
+            client=client,
         )
 
-    def submit(self, question: str) -> Job:
-        """Queue a check; an invalid question raises InputError."""
-        job = self._new(question, "check", None)
-        self.jobs.add(job)
+    def _admit(self, client: str) -> None:
+        """Refuse a client that already has its share of queued and running jobs."""
+        cap = self.desk.settings.server.jobs_per_client
+        if cap and client and self.jobs.open_jobs(client) >= cap:
+            raise RateLimitedError(
+                f"This address already has {cap} checks queued or running; wait for one to finish.",
+                retry_after=30,
+            )
+
+    def submit(self, question: str, client: str = "") -> Job:
+        """Queue a check; an invalid question raises InputError, a client over its share
+        of open jobs RateLimitedError."""
+        job = self._new(question, "check", None, client)
+        with self._admitting:
+            self._admit(client)
+            self.jobs.add(job)
         self.queue.enqueue(job.id)
         return job
 
-    def refresh(self, report_id: str) -> Job:
+    def refresh(self, report_id: str, client: str = "") -> Job:
         """A refresh of a report page, or the one already queued or running for it."""
         question = self.desk.store.reports.summary(report_id).question
-        job = self.jobs.add_refresh(self._new(question, "refresh", report_id))
+        with self._admitting:
+            self._admit(client)
+            job = self.jobs.add_refresh(self._new(question, "refresh", report_id, client))
         if job.status == "queued":
             self.queue.enqueue(job.id)
         return job
 
-    def retry(self, job_id: str) -> Job:
+    def retry(self, job_id: str, client: str = "") -> Job:
         """Queue a failed or interrupted job again under the same id."""
         job = self.get(job_id)
         if job.status not in ("failed", "interrupted"):
             raise ConflictError(
                 f"Job {job_id} is {job.status}; only failed or interrupted jobs can be retried."
             )
-        if self.jobs.requeue(job_id):
+        with self._admitting:
+            self._admit(client)
+            requeued = self.jobs.requeue(job_id)
+        if requeued:
             self.queue.enqueue(job_id)
         return self.get(job_id)
 
@@ -107,9 +150,7 @@ class JobService:
             else:
                 if record is not None:
                     self.desk.store.checks.mark_running_failed(record.id, INTERRUPTED)
-                self.jobs.update(
-                    job.id, status="interrupted", error=INTERRUPTED, finished_at=utcnow()
-                )
+                self._finish(job.id, "interrupted", error=INTERRUPTED)
             settled += 1
         for job in self.jobs.with_status("queued"):
             self.queue.enqueue(job.id)
@@ -135,21 +176,23 @@ class JobService:
                 record = run_check(self.desk, job.question, observer, page_id=page)
             self._done(job, record)
         except FactdeskError as exc:
-            self.jobs.update(job.id, status="failed", error=str(exc), finished_at=utcnow())
-        except Exception as exc:  # a bug must fail one job, not kill the worker
+            self._finish(job.id, "failed", error=redact(str(exc)))
+        except Exception:  # a bug must fail one job, not kill the worker
             log.exception("job %s failed", job.id)
-            error = f"{type(exc).__name__}: {exc}"
-            self.jobs.update(job.id, status="failed", error=error, finished_at=utcnow())
+            self._finish(job.id, "failed", error=UNEXPECTED)
 
     def _done(self, job: Job, record: CheckRecord) -> None:
         placed = self.desk.store.reports.version_of(record.id)
-        self.jobs.update(
+        self._finish(
             job.id,
-            status="done",
+            "done",
             report_id=placed[0] if placed else job.report_id,
             check_id=record.id,
-            finished_at=utcnow(),
         )
+
+    def _finish(self, job_id: str, status: JobStatus, **values: object) -> None:
+        if not self.jobs.finish(job_id, status, finished_at=utcnow(), **values):
+            log.warning("job %s was no longer running; left as it was, not %s", job_id, status)
 
     def _check(self, check_id: str | None) -> CheckRecord | None:
         if check_id is None:

@@ -205,6 +205,52 @@ class ServerSettings(BaseModel):
         default=30.0, ge=0, description="Age at which a report shows the freshness banner."
     )
     page_size: int = Field(default=20, ge=1, le=100, description="Reports per listing page.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names clients may reach the server by, besides `host` and the "
+        'localhost names, as JSON: `["factdesk.example.org"]` (`["*"]`: any). Other '
+        "Host headers, and writes from pages of other origins, get 403.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For and "
+        'X-Forwarded-Proto are believed, as JSON: `["127.0.0.1"]`; empty: the client is '
+        "the connection's address.",
+    )
+    jobs_per_client: int = Field(
+        default=10, ge=0, description="Checks a client may have queued or running (0: no limit)."
+    )
+    streams_per_client: int = Field(
+        default=6, ge=0, description="Progress streams a client may hold open (0: no limit)."
+    )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, entries: list[str]) -> list[str]:
+        cleaned = [e.strip().lower().rstrip(".").strip("[]") for e in entries if e.strip()]
+        for entry in cleaned:
+            if entry != "*" and not _is_address(entry) and not _HOSTNAME.fullmatch(entry):
+                raise ValueError(f"{entry!r} is not a host name")
+        return cleaned
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        cleaned = [e.strip() for e in entries if e.strip()]
+        for entry in cleaned:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is neither an address nor a network") from None
+        return cleaned
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class ModelsSettings(BaseModel):

@@ -25,9 +25,17 @@ class SQLiteJobs:
 
     def add(self, job: Job) -> None:
         self._db.execute(
-            "INSERT INTO jobs(id, kind, question, status, report_id, created_at) "
-            "VALUES (?,?,?,?,?,?)",
-            (job.id, job.kind, job.question, job.status, job.report_id, job.created_at.isoformat()),
+            "INSERT INTO jobs(id, kind, question, status, report_id, created_at, client) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (
+                job.id,
+                job.kind,
+                job.question,
+                job.status,
+                job.report_id,
+                job.created_at.isoformat(),
+                job.client,
+            ),
         )
 
     def get(self, job_id: str) -> Job | None:
@@ -43,12 +51,27 @@ class SQLiteJobs:
         )
 
     def update(self, job_id: str, **values: Any) -> None:
+        self._set(job_id, values, "")
+
+    def finish(self, job_id: str, status: JobStatus, **values: Any) -> bool:
+        return self._set(job_id, {**values, "status": status}, " AND status='running'") > 0
+
+    def _set(self, job_id: str, values: dict[str, Any], condition: str) -> int:
         unknown = set(values) - _COLUMNS
         if unknown:
             raise ValueError(f"jobs have no column {sorted(unknown)}")
         stored = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
         columns = ", ".join(f"{name}=?" for name in stored)
-        self._db.execute(f"UPDATE jobs SET {columns} WHERE id=?", (*stored.values(), job_id))
+        return self._db.execute(
+            f"UPDATE jobs SET {columns} WHERE id=?{condition}", (*stored.values(), job_id)
+        )
+
+    def open_jobs(self, client: str) -> int:
+        row = self._db.row(
+            "SELECT COUNT(*) FROM jobs WHERE client=? AND status IN ('queued', 'running')",
+            (client,),
+        )
+        return int(row[0]) if row is not None else 0
 
     def set_events(self, job_id: str, events: Sequence[StageEvent]) -> None:
         self.update(job_id, events=json.dumps([e.model_dump() for e in events]))

@@ -63,4 +63,10 @@ STORE_MIGRATIONS: tuple[str, ...] = (
         tokenize='porter unicode61 remove_diacritics 2'
     );
     """,
+    # 3: the client address each job was asked for from, to cap queued and running jobs
+    # per client (kept for that only: never published)
+    """
+    ALTER TABLE jobs ADD COLUMN client TEXT NOT NULL DEFAULT '';
+    CREATE INDEX jobs_client_status ON jobs(client, status);
+    """,
 )

@@ -34,7 +34,7 @@ from factdesk.plugins import BuildContext, build_queue
 from factdesk.settings import Settings
 from factdesk.web import routes_api, routes_pages
 from factdesk.web.deps import WebState, render_page
-from factdesk.web.guards import BodyLimit, Guards, SecurityHeaders
+from factdesk.web.guards import BodyLimit, Guards, HostAndOrigin, SecurityHeaders
 from factdesk.web.schemas import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     app.state.web = state
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=desk.settings.server.max_body_bytes)
+    app.add_middleware(HostAndOrigin, settings=desk.settings.server, refuse=forbidden)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_api.router)
@@ -110,6 +111,10 @@ def error_response(
         response = JSONResponse(body.model_dump(), status_code=status)
     response.headers.update(headers or {})
     return response
+
+
+def forbidden(request: Request, message: str) -> Response:
+    return error_response(request, 403, "forbidden", message)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+import re
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -18,7 +21,7 @@ from fastapi.responses import StreamingResponse
 from factdesk.errors import NotFoundError
 from factdesk.published import CheckPage, Job
 from factdesk.records import Category
-from factdesk.web.deps import State, WebState, read_guard, write_guard
+from factdesk.web.deps import State, WebState, client_of, read_guard, write_guard
 from factdesk.web.schemas import CheckRequest, CheckView, ErrorBody, VersionsView
 from factdesk.web.views import Published, changes, published
 
@@ -96,9 +99,11 @@ def write(
 
 
 @write("/checks", "Start a check")
-def start_check(body: CheckRequest, state: State, response: Response) -> CheckView:
+def start_check(
+    body: CheckRequest, request: Request, state: State, response: Response
+) -> CheckView:
     """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done."""
-    job = state.jobs.submit(body.question)
+    job = state.jobs.submit(body.question, client_of(request))
     response.headers["Location"] = f"/api/checks/{job.id}"
     return job_view(state, job)
 
@@ -132,9 +137,9 @@ def get_versions(id: str, state: State) -> VersionsView:
 
 
 @write("/checks/{id}/refresh", "Re-run a report's check")
-def refresh_check(id: str, state: State) -> CheckView:
+def refresh_check(id: str, request: Request, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
-    return job_view(state, state.jobs.refresh(id))
+    return job_view(state, state.jobs.refresh(id, client_of(request)))
 
 
 @write(
@@ -142,8 +147,8 @@ def refresh_check(id: str, state: State) -> CheckView:
     "Retry a failed or interrupted job",
     {409: {"model": ErrorBody, "description": "The job is not failed or interrupted."}},
 )
-def retry_check(id: str, state: State) -> CheckView:
-    return job_view(state, state.jobs.retry(id))
+def retry_check(id: str, request: Request, state: State) -> CheckView:
+    return job_view(state, state.jobs.retry(id, client_of(request)))
 
 
 @router.get(
@@ -160,14 +165,28 @@ async def job_events(
 ) -> StreamingResponse:
     """`status` events when the job's status changes, one `stage` event per stage start and
     finish (its `id` counts them, so a reconnecting client resumes), and a final `end`
-    event with the report URL or the error."""
+    event with the report URL or the error. A client holds at most
+    `server.streams_per_client` streams at once (429 beyond)."""
     await anyio.to_thread.run_sync(state.jobs.get, id)  # 404 before the stream starts
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    close = state.guards.streams.take(client_of(request))
+    body = _stream(request, state, id, resume_after(last_event_id), close)
+    weakref.finalize(body, close)  # also when the stream is dropped before it starts
     return StreamingResponse(
-        _stream(request, state, id, start),
+        body,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+_EVENT_ID = re.compile(r"[0-9]{1,6}")
+
+
+def resume_after(last_event_id: str | None) -> int:
+    """The stage events a reconnecting client has seen: `Last-Event-ID` as this server
+    sends it (a small decimal number); anything else starts from the beginning."""
+    if last_event_id is None or not _EVENT_ID.fullmatch(last_event_id):
+        return 0
+    return int(last_event_id)
 
 
 def _sse(event: str, data: str, event_id: int | None = None) -> str:
@@ -176,8 +195,25 @@ def _sse(event: str, data: str, event_id: int | None = None) -> str:
 
 
 async def _stream(
-    request: Request, state: WebState, job_id: str, sent: int, poll_s: float = 0.2
+    request: Request,
+    state: WebState,
+    job_id: str,
+    sent: int,
+    close: Callable[[], None],
+    poll_s: float = 0.2,
 ) -> AsyncIterator[str]:
+    """The job's events; however the stream ends, the client's stream slot is closed."""
+    try:
+        async with aclosing(_events(request, state, job_id, sent, poll_s)) as events:
+            async for chunk in events:
+                yield chunk
+    finally:
+        close()
+
+
+async def _events(
+    request: Request, state: WebState, job_id: str, sent: int, poll_s: float
+) -> AsyncGenerator[str, None]:
     yield "retry: 1000\n\n"
     status = ""
     quiet = 0.0

@@ -67,7 +67,7 @@ def start_check(
     token: Annotated[str, Form()] = "",
 ) -> Response:
     remember = _write(state, request, token)
-    job = state.jobs.submit(question)
+    job = state.jobs.submit(question, client_of(request))
     return _see_other(f"/jobs/{job.id}", remember)
 
 
@@ -91,7 +91,7 @@ def retry_job(
     job_id: str, request: Request, state: State, token: Annotated[str, Form()] = ""
 ) -> Response:
     remember = _write(state, request, token)
-    state.jobs.retry(job_id)
+    state.jobs.retry(job_id, client_of(request))
     return _see_other(f"/jobs/{job_id}", remember)
 
 
@@ -100,7 +100,7 @@ def refresh_report(
     report_id: str, request: Request, state: State, token: Annotated[str, Form()] = ""
 ) -> Response:
     remember = _write(state, request, token)
-    job = state.jobs.refresh(report_id)
+    job = state.jobs.refresh(report_id, client_of(request))
     return _see_other(f"/jobs/{job.id}", remember)
 
 
