@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from factdesk.text import STOPWORDS
+from factdesk.text import STOPWORDS, stem
 
 Agreement = Literal["agree", "differ", "unsure"]
 
@@ -49,15 +49,9 @@ def fold(text: str) -> str:
     return "".join(c for c in plain if not unicodedata.combining(c)).lower()
 
 
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(fold(text)) if w not in STOPWORDS and len(w) > 1}
+    found = _WORD.findall(fold(text))
+    return {stem(w, _SUFFIXES) for w in found if w not in STOPWORDS and len(w) > 1}
 
 
 def numbers(text: str) -> set[int]:

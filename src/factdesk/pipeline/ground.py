@@ -34,7 +34,7 @@ from factdesk.records import (
     StanceLabel,
     Verdict,
 )
-from factdesk.text import STOPWORDS
+from factdesk.text import STOPWORDS, stem
 
 _WORD = re.compile(r"[^\W_]+(?:[.,]\d+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -43,15 +43,9 @@ MAX_RECITE_CANDIDATES = 2
 RESTATEMENT = 0.8  # share of the claim's content words a sentence repeats to restate it
 
 
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in (m.lower() for m in _WORD.findall(text)) if w not in STOPWORDS}
+    found = (m.lower() for m in _WORD.findall(text))
+    return {stem(w, _SUFFIXES) for w in found if w not in STOPWORDS}
 
 
 def numbers_in(text: str) -> set[str]:
