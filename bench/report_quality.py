@@ -19,8 +19,9 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from factdesk.eval import read_models
 from factdesk.eval.metrics import calibration_error
@@ -74,21 +75,45 @@ def _calibration(rows: list[dict[str, Any]]) -> float | None:
     return round(calibration_error(pairs), 3) if pairs else None
 
 
+QuestionT = TypeVar("QuestionT", ReportQuestion, MultilingualQuestion)
+
+
+def score_all(
+    desk: Desk | None,
+    folder: Path,
+    questions: list[QuestionT],
+    fresh: bool,
+    score: Callable[[Report, QuestionT], dict[str, Any]],
+    named: set[str],
+) -> list[dict[str, Any]]:
+    """One row per question, named by its line (the benchmark stays in ../shared); a
+    crash is a result too, a row with its error and the `named` fields of its question."""
+    rows: list[dict[str, Any]] = []
+    for line, question in enumerate(questions, start=1):
+        known = question.model_dump(include=named)
+        try:
+            report, seconds = report_for(desk, folder, question.q, fresh)
+        except Exception as exc:
+            rows.append({"line": line, **known, "error": repr(exc)})
+            print(f"  FAILED {question.q}: {exc}", flush=True)
+            continue
+        row = {"line": line, **score(report, question), "seconds": seconds}
+        rows.append(row)
+        share = row.get("share", "")
+        print(f"  {seconds:6.1f} s {row['verdict']:<20} {share} {question.q}", flush=True)
+    return rows
+
+
+def _report_row(report: Report, question: ReportQuestion) -> dict[str, Any]:
+    row = score_report(report, question)
+    del row["q"]
+    return row
+
+
 def run_reports(
     desk: Desk | None, folder: Path, questions: list[ReportQuestion], fresh: bool
 ) -> dict[str, Any]:
-    rows = []
-    for line, question in enumerate(questions, start=1):
-        try:
-            report, seconds = report_for(desk, folder, question.q, fresh)
-        except Exception as exc:  # a crash is a result too: scored as a failed report
-            rows.append({"line": line, "expect": question.expect, "error": repr(exc)})
-            print(f"  FAILED {question.q}: {exc}", flush=True)
-            continue
-        row = {"line": line, **score_report(report, question), "seconds": seconds}
-        del row["q"]  # rows name questions by line: the benchmark stays in ../shared
-        rows.append(row)
-        print(f"  {seconds:6.1f} s {row['verdict']:<20} {question.q}", flush=True)
+    rows = score_all(desk, folder, questions, fresh, _report_row, {"expect"})
     scored = [r for r in rows if "error" not in r]
     decisive = [r for r in scored if r["key_fact_up_front"] is not None]
     topical = [r for r in scored if r["expect"] != "not_enough_evidence"]
@@ -121,37 +146,25 @@ def run_reports(
     }
 
 
+def _language_row(report: Report, question: MultilingualQuestion) -> dict[str, Any]:
+    same, total = language_share(report, question.lang)
+    return {
+        "lang": question.lang,
+        "expect": question.expect,
+        "verdict": report.verdict.label,
+        "verdict_right": report.verdict.label == question.expect,
+        "confidence": report.verdict.confidence,
+        "report_language": report.language,
+        "sentences": total,
+        "in_question_language": same,
+        "share": _share(same, total),
+    }
+
+
 def run_languages(
     desk: Desk | None, folder: Path, questions: list[MultilingualQuestion], fresh: bool
 ) -> dict[str, Any]:
-    rows = []
-    for line, question in enumerate(questions, start=1):
-        try:
-            report, seconds = report_for(desk, folder, question.q, fresh)
-        except Exception as exc:  # a crash is a result too: scored as a failed report
-            rows.append({"line": line, "lang": question.lang, "error": repr(exc)})
-            print(f"  FAILED {question.q}: {exc}", flush=True)
-            continue
-        same, total = language_share(report, question.lang)
-        rows.append(
-            {
-                "line": line,
-                "lang": question.lang,
-                "expect": question.expect,
-                "verdict": report.verdict.label,
-                "verdict_right": report.verdict.label == question.expect,
-                "confidence": report.verdict.confidence,
-                "report_language": report.language,
-                "sentences": total,
-                "in_question_language": same,
-                "share": _share(same, total),
-                "seconds": seconds,
-            }
-        )
-        print(
-            f"  {seconds:6.1f} s {report.verdict.label:<20} {rows[-1]['share']} {question.q}",
-            flush=True,
-        )
+    rows = score_all(desk, folder, questions, fresh, _language_row, {"lang"})
     scored = [r for r in rows if "error" not in r]
     shares = [r["share"] for r in scored if r["share"] is not None]
     return {
