@@ -7,7 +7,13 @@ from factdesk.errors import InputError
 from factdesk.pipeline.evidence import select_evidence
 from factdesk.pipeline.plan import plan
 from factdesk.pipeline.stance import judge, label_for
-from factdesk.pipeline.understand import accept_rewrite, clean_question, detect_language, understand
+from factdesk.pipeline.understand import (
+    accept_rewrite,
+    clean_question,
+    detect_language,
+    is_statement,
+    understand,
+)
 from factdesk.pipeline.verdict import decide
 from factdesk.records import (
     Claim,
@@ -129,6 +135,35 @@ def test_understand_gives_long_questions_room_for_their_restatements(llm):
     budgets = [r.max_tokens for r in llm.calls if r.kind == "understand"]
     assert budgets[0] >= 200
     assert budgets[1] >= budgets[0] + len(long.strip()) - len(short)
+
+
+def test_a_stated_claim_is_checked_in_the_users_words_and_asked_once(llm):
+    stated = "Ruth Bader Ginsburg is the first woman to lie in state at the U.S. Capitol."
+    llm._answers["understand"] = _understood(
+        normalized=stated,
+        claim="Ruth Bader Ginsburg was the first woman to die in state at the U. S. Capitol.",
+        subject=["Ruth Bader Ginsburg"],
+    )
+    result = understand(llm, stated)
+    assert [c.text for c in result.claims] == [stated]
+    assert result.restatement == ""  # the model's wording is not searched either
+    assert result.subjects == ["Ruth Bader Ginsburg"]
+    assert llm.kinds() == ["understand"]  # no second try for a wording that is not used
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "stated"),
+    [
+        ("Bill Gates was involved in crafting the TRACE Act.", "en", True),
+        ("Island nations are small", "en", True),
+        ("Was the Eiffel Tower built for the 1889 World's Fair", "en", False),
+        ("Didn't he go", "en", False),
+        ("Crime has increased in Minneapolis in 2020?", "en", False),
+        ("Le mur de Berlin a été construit en 1975.", "fr", False),  # restated in English
+    ],
+)
+def test_statements_are_told_from_questions(text, language, stated):
+    assert is_statement(text, language) is stated
 
 
 def test_unknown_category_becomes_other(llm):
@@ -359,6 +394,24 @@ def test_sections_group_by_stance_then_kind_of_source():
     assert [[e.key for e in g] for g in groups] == [[1, 3], [2, 5], [4]]
     few = group_evidence(evidence[:2], per_section=2, min_sections=3, max_sections=5)
     assert [[e.key for e in g] for g in few] == [[1], [2]]
+
+
+def test_a_relevant_passage_off_the_subject_is_weighed_but_shown_as_context(llm):
+    claims, on, _ = _on_and_off_topic()
+    act = Evidence(
+        key=2,
+        passage=_passage("c#0", "c", "The Eiffel Tower was built for the 1889 World's Fair."),
+        relevance=0.8,
+        on_topic=False,
+    )
+    judged = judge(llm, claims, [on, act], threshold=0.55, min_relevance=0.3)
+    assert llm.kinds() == ["stance", "stance"]
+    assert judged[1].judgements[0].stance == "supports"  # the verdict weighs it
+    assert judged[1].stance() == "context"  # the reader is not told it takes a side
+    from factdesk.pipeline.stance import assess
+
+    [result] = assess(llm, claims, [on, act], min_relevance=0.3)
+    assert result.passages == 2
 
 
 def test_assess_reads_on_topic_passages_together_and_skips_silence(llm):
