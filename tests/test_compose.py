@@ -41,7 +41,30 @@ def test_a_translation_that_loses_a_citation_keeps_the_english_line():
         "The wall divided Berlin [2].",
     ]
     assert llm.calls[1].variables["lines"] == "1. The wall divided Berlin [2]."  # asked again
-    assert translate(llm, texts, "en") == texts and len(llm.calls) == 2  # English: no call
+    assert llm.calls[2].variables["lines"] == "1. The wall divided Berlin [2]."  # and alone
+    assert translate(llm, texts, "en") == texts and len(llm.calls) == 3  # English: no call
+
+
+def test_lines_copied_in_every_list_pass_are_asked_for_one_at_a_time():
+    copied = "1. What did Napoleon do in Egypt?\n2. Who followed Napoleon as emperor?"
+    answers = iter(
+        [
+            copied,
+            copied,
+            "1. Was tat Napoleon in Ägypten?",
+            "1. Wer folgte Napoleon als Kaiser?",
+        ]
+    )
+    llm = ScriptedLLM({"translate": lambda request: next(answers)})
+    texts = ["What did Napoleon do in Egypt?", "Who followed Napoleon as emperor?"]
+    assert translate(llm, texts, "de") == [
+        "Was tat Napoleon in Ägypten?",
+        "Wer folgte Napoleon als Kaiser?",
+    ]
+    assert [c.variables["lines"] for c in llm.calls[2:]] == [
+        "1. What did Napoleon do in Egypt?",
+        "1. Who followed Napoleon as emperor?",
+    ]
 
 
 def test_a_sentence_copied_unchanged_is_asked_for_again_but_a_name_may_stay():

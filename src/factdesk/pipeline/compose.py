@@ -37,8 +37,8 @@ def _translated(llm: LLM, texts: Sequence[str], language: str) -> dict[int, str]
 
 def translate(llm: LLM, texts: Sequence[str], language: str) -> list[str]:
     """`texts` in `language`. Lines the model skipped, merged or copied unchanged are asked
-    for once more; a line whose translation still lacks it, or cites other sources,
-    stays in English."""
+    for once more together, then one at a time; a line whose translation still lacks
+    it, or cites other sources, stays in English."""
     if i18n.supported(language) == "en" or not texts:
         return list(texts)
     found = _translated(llm, texts, language)
@@ -54,6 +54,12 @@ def translate(llm: LLM, texts: Sequence[str], language: str) -> list[str]:
     if missing:
         again = _translated(llm, [texts[n - 1] for n in missing], language)
         found.update({n: again[i] for i, n in enumerate(missing, start=1) if i in again})
+    for n in [n for n in missing if not good(n)]:
+        # A line still copied is asked for alone: in a list a small model sometimes
+        # copies the same lines in every pass (two German follow-ups, twice).
+        alone = _translated(llm, [texts[n - 1]], language)
+        if 1 in alone:
+            found[n] = alone[1]
     return [found[n] if good(n) else text for n, text in enumerate(texts, start=1)]
 
 
