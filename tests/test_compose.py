@@ -3,7 +3,7 @@
 from factdesk.backends.llm.scripted import ScriptedLLM
 from factdesk.pipeline.compose import compose, translate
 from factdesk.pipeline.followup import acceptable, followups
-from factdesk.pipeline.write import deciding_facts
+from factdesk.pipeline.write import deciding_facts, stands_alone
 from factdesk.records import Claim, Draft, PointCheck, Section, Understanding, Verdict
 
 SPANISH = Understanding(
@@ -141,16 +141,37 @@ def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
 def test_deciding_facts_are_the_point_then_the_next_section():
     sections = [
         Section(heading="Q?", body="Built from 1961 [1]."),
-        Section(heading="Context", body="Berlin was divided [2]. It fell in 1989 [3]."),
+        Section(
+            heading="Context",
+            body="Berlin was divided [2]. The wall fell in 1989 [3]. It fell at night [4].",
+        ),
         Section(heading="Limits", body="x", kind="limits"),
     ]
     claim = "The wall fell in 1975."
     assert deciding_facts(["Begun in 1961 [1]."], sections, claim) == [
         "Begun in 1961 [1].",
-        "Berlin was divided [2].",
+        "The wall fell in 1989 [3].",  # the next sentence about the claim, not "Berlin..."
     ]
     # no point answered: the sentence that says most of what the claim is about leads
-    assert deciding_facts([], sections, claim) == ["It fell in 1989 [3].", "Built from 1961 [1]."]
+    assert deciding_facts([], sections, claim) == ["The wall fell in 1989 [3]."]
+
+
+def test_a_summary_never_opens_a_fact_with_a_pronoun():
+    sections = [
+        Section(
+            heading="Eiffel",
+            body="He is best known for the Eiffel Tower [1]. "
+            "The Eiffel Tower opened for the 1889 World's Fair [2].",
+        )
+    ]
+    claim = "The Eiffel Tower was built for the 1889 World's Fair."
+    assert deciding_facts([], sections, claim) == [
+        "The Eiffel Tower opened for the 1889 World's Fair [2]."
+    ]
+    assert not stands_alone("It fell in 1989 [3].") and stands_alone("Its wall [1].") is False
+    assert stands_alone("Italy joined [1].") and stands_alone("Theirs was Hebrew.") is True
+    only = [Section(heading="x", body="It opened in 1889 [1].")]
+    assert deciding_facts([], only, claim) == ["It opened in 1889 [1]."]  # better than none
 
 
 def test_follow_ups_ask_about_the_topic_and_never_repeat_a_rejected_claim():

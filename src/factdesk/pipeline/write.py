@@ -13,6 +13,7 @@ in the reader's language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from factdesk import citations
@@ -76,24 +77,41 @@ def _repeats(sentence: str, others: Sequence[str]) -> bool:
     return False
 
 
+_DANGLING = re.compile(
+    r"(?:he|she|it|they|this|these|those|his|her|its|their|him|them|there)\b", re.I
+)
+
+
+def stands_alone(sentence: str) -> bool:
+    """A summary sentence cannot open with a pronoun: its referent was in the section
+    ("He is best known for..." led a summary about the Eiffel Tower)."""
+    return _DANGLING.match(citations.strip_citations(sentence).lstrip()) is None
+
+
 def deciding_facts(facts: Sequence[str], sections: Sequence[Section], claim: str) -> list[str]:
     """The sentences a summary states first, once grounding has kept only supported ones:
     the evidence's answer to the claim's point when it survived, else the cited sentence
     of the sections that says most of what the claim is about; then one more cited
-    sentence that adds to it (the point section's own first sentence, or the first of
-    another section)."""
+    sentence that adds to it and is about the claim too (shares one of its words), from
+    the point section or the next. Sentences that open with a pronoun are never chosen
+    while another one can be."""
     written = [s for s in sections if s.kind == "evidence"]
     cited = [
         [citations.render_sentence(c) for c in citations.split_cited(s.body) if c.keys]
         for s in written
     ]
+    said = words(claim)
     kept = list(facts[:1])
     if not kept and any(cited):
-        said = words(claim)
         candidates = [sentence for found in cited for sentence in found]
-        kept = [max(candidates, key=lambda c: len(words(c) & said))]
+        alone = [c for c in candidates if stands_alone(c)] or candidates
+        kept = [max(alone, key=lambda c: len(words(c) & said))]
     for found in cited:
-        fresh = [sentence for sentence in found if not _repeats(sentence, kept)]
+        fresh = [
+            sentence
+            for sentence in found
+            if not _repeats(sentence, kept) and stands_alone(sentence) and words(sentence) & said
+        ]
         if fresh:
             kept.append(fresh[0])
             break
