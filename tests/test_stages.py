@@ -140,12 +140,13 @@ def test_understand_gives_long_questions_room_for_their_restatements(llm):
 def test_a_stated_claim_is_checked_in_the_users_words_and_asked_once(llm):
     stated = "Ruth Bader Ginsburg is the first woman to lie in state at the U.S. Capitol."
     llm._answers["understand"] = _understood(
-        normalized=stated,
+        normalized="Is Ruth Bader Ginsburg the first woman to lie in state at the U.S. Capitol?",
         claim="Ruth Bader Ginsburg was the first woman to die in state at the U. S. Capitol.",
         subject=["Ruth Bader Ginsburg"],
     )
     result = understand(llm, stated)
     assert [c.text for c in result.claims] == [stated]
+    assert result.normalized == stated
     assert result.restatement == ""  # the model's wording is not searched either
     assert result.subjects == ["Ruth Bader Ginsburg"]
     assert llm.kinds() == ["understand"]  # no second try for a wording that is not used

@@ -179,12 +179,14 @@ def understand(llm: LLM, text: str) -> Understanding:
         )
         answer = parse_json(llm.name, llm.complete(request), _Answer)
     normalized = accept_rewrite(text, answer.normalized)
+    if stated and not is_statement(normalized, language):
+        normalized = text  # a spelling fix may not turn the claim into a question
     category: Category = next((c for c in CATEGORIES if c == answer.category), "other")
     claim = restatement = answer.claim.strip()
-    if stated or not faithful_claim(text, claim, language):
-        claim = normalized
     if stated:
-        restatement = claim
+        claim = restatement = text
+    elif not faithful_claim(text, claim, language):
+        claim = normalized
     point = _point(answer, claim, text)
     return Understanding(
         question=text,
