@@ -134,8 +134,13 @@ def test_a_point_the_evidence_answers_differently_refutes_the_claim():
 def test_a_supported_verdict_against_every_passage_taking_a_side_is_refuted():
     against = [_evidence(1, "Jupiter is the largest planet.", "Jupiter", stance="refutes")]
     verdict = _decide(against, None)
-    assert verdict.label == "refuted"
+    assert (verdict.label, verdict.confidence) == ("refuted", 0.9)
     assert "contradicts the claim" in verdict.per_claim[0].reason
+    barely = against[0].model_copy(deep=True)
+    barely.judgements[0].scores = StanceScores(supports=0.3, refutes=0.6, context=0.1)
+    assert _decide([barely], None).label == "supported"  # a barely refuting passage is not enough
+    off = against[0].model_copy(update={"on_topic": False})
+    assert _decide([off], None).label == "supported"  # nor one that is not about the subject
 
 
 def test_an_agreeing_point_lifts_silence_only_with_a_supporting_passage():

@@ -171,6 +171,7 @@ def verdict(run: StepContext) -> str:
         language=run.understanding.language,
         point=run.trail.point,
         point_confidence=cfg.point_confidence,
+        clear_refutation=cfg.clear_refutation,
     )
     run.trail.verdict = decided
     return f"{decided.label} ({decided.confidence:.2f})"

@@ -90,12 +90,26 @@ def _stances(claim: Claim, evidence: Sequence[Evidence]) -> set[str]:
     }
 
 
+def _clearest_refutation(claim: Claim, evidence: Sequence[Evidence]) -> float:
+    return max(
+        (
+            j.scores.refutes
+            for e in evidence
+            if e.on_topic
+            for j in e.judgements
+            if j.claim_id == claim.id and j.stance == "refutes"
+        ),
+        default=0.0,
+    )
+
+
 def reconcile(
     verdict: ClaimVerdict,
     claim: Claim,
     evidence: Sequence[Evidence],
     point: PointCheck | None,
     decided_confidence: float,
+    clear_refutation: float = 0.75,
 ) -> ClaimVerdict:
     """The verdict after what the passages state about the exact point, and never against
     every passage that takes a side without saying why.
@@ -104,7 +118,9 @@ def reconcile(
     was begun in 1961, not built in 1975. A point the evidence answers the same way can
     only lift "not enough evidence" when a passage also supports the claim (an answer may
     rest on the question's own assumption). A "supported" verdict that every on-topic
-    passage taking a side contradicts becomes "refuted".
+    passage taking a side contradicts becomes "refuted" when one of them does so clearly
+    (`clear_refutation`): on AVeriTeC dev claims, passages that barely passed the
+    stance threshold turned two right "supported" verdicts wrong this way.
     """
     if verdict.assessment is None or verdict.assessment.passages == 0:
         return verdict  # nothing on topic was read: silence decides
@@ -130,10 +146,11 @@ def reconcile(
         return verdict.model_copy(
             update={"label": "supported", "confidence": 0.75, "reason": reason}
         )
-    if verdict.label == "supported" and "refutes" in stances and "supports" not in stances:
+    clearest = _clearest_refutation(claim, evidence)
+    if verdict.label == "supported" and clearest >= clear_refutation and "supports" not in stances:
         reason = "Every passage that takes a side contradicts the claim."
         return verdict.model_copy(
-            update={"label": "refuted", "confidence": round(verdict.refute, 3), "reason": reason}
+            update={"label": "refuted", "confidence": round(clearest, 3), "reason": reason}
         )
     if verdict.label == "refuted" and "supports" in stances and "refutes" not in stances:
         reason = (
@@ -173,6 +190,7 @@ def decide(
     language: str = "en",
     point: PointCheck | None = None,
     point_confidence: float = 0.9,
+    clear_refutation: float = 0.75,
 ) -> Verdict:
     """`point` (the first claim's exact point, checked) can override the calibrated
     scores, as `reconcile` says; `point_confidence` is the confidence of a point that
@@ -192,6 +210,7 @@ def decide(
             evidence,
             point if n == 0 else None,
             point_confidence,
+            clear_refutation,
         )
         for n, c in enumerate(claims)
     ]
