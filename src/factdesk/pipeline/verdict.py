@@ -1,10 +1,10 @@
 """Stage 6: one verdict from the claim assessments and passage stances, with a confidence.
 
-The claim-level assessment (the model reading all on-topic passages at once) gives a
+The claim-level assessment (the model reading all relevant passages at once) gives a
 probability for each verdict; the strongest single-passage support and refutation add
 to "supported" and "refuted"; per-verdict offsets, fitted on labelled dev claims
 (bench/calibrate.py), correct the model's lean. The rule that matters most is applied
-before any of that: with no on-topic passage the verdict is not_enough_evidence,
+before any of that: with no relevant passage the verdict is not_enough_evidence,
 never refuted, because silence in the sources is not evidence. "On-topic" can be made
 stricter for the verdict (`min_top_relevance`): when even the closest passage is only
 loosely related, the model's opinion of it is not evidence either.
@@ -23,6 +23,7 @@ from factdesk.records import (
     ClaimVerdict,
     Evidence,
     PointCheck,
+    StanceJudgement,
     Verdict,
     VerdictLabel,
 )
@@ -84,23 +85,10 @@ def claim_verdict(
     )
 
 
-def _stances(claim: Claim, evidence: Sequence[Evidence]) -> set[str]:
-    return {
-        j.stance for e in evidence if e.on_topic for j in e.judgements if j.claim_id == claim.id
-    }
-
-
-def _clearest_refutation(claim: Claim, evidence: Sequence[Evidence]) -> float:
-    return max(
-        (
-            j.scores.refutes
-            for e in evidence
-            if e.on_topic
-            for j in e.judgements
-            if j.claim_id == claim.id and j.stance == "refutes"
-        ),
-        default=0.0,
-    )
+def _on_topic_judgements(claim: Claim, evidence: Sequence[Evidence]) -> list[StanceJudgement]:
+    """The claim's judgements of passages about its subject: the only ones a reader is
+    shown taking a side, so the only ones the rules below may cite."""
+    return [j for e in evidence if e.on_topic for j in e.judgements if j.claim_id == claim.id]
 
 
 def reconcile(
@@ -123,8 +111,9 @@ def reconcile(
     stance threshold turned two right "supported" verdicts wrong this way.
     """
     if verdict.assessment is None or verdict.assessment.passages == 0:
-        return verdict  # nothing on topic was read: silence decides
-    stances = _stances(claim, evidence)
+        return verdict  # nothing relevant was read: silence decides
+    judgements = _on_topic_judgements(claim, evidence)
+    stances = {j.stance for j in judgements}
     if point is not None and point.outcome == "differ":
         reason = (
             f'The sources answer "{point.question}" with "{point.answer}", not "{point.claimed}".'
@@ -146,7 +135,7 @@ def reconcile(
         return verdict.model_copy(
             update={"label": "supported", "confidence": 0.75, "reason": reason}
         )
-    clearest = _clearest_refutation(claim, evidence)
+    clearest = max((j.scores.refutes for j in judgements if j.stance == "refutes"), default=0.0)
     if verdict.label == "supported" and clearest >= clear_refutation and "supports" not in stances:
         reason = "Every passage that takes a side contradicts the claim."
         return verdict.model_copy(
