@@ -3,7 +3,7 @@
 from factdesk.backends.llm.scripted import ScriptedLLM
 from factdesk.pipeline.compose import compose, translate
 from factdesk.pipeline.followup import acceptable, followups
-from factdesk.pipeline.write import deciding_facts, stands_alone
+from factdesk.pipeline.write import answer_the_point, deciding_facts, name_the_subject, stands_alone
 from factdesk.records import Claim, Draft, PointCheck, Section, Understanding, Verdict
 
 SPANISH = Understanding(
@@ -94,8 +94,9 @@ def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict(
         facts=["Construction began on 13 August 1961 [1]."],
     )
     point = PointCheck(question="When was the Berlin Wall built?", claimed="1975")
+    llm = ScriptedLLM({"translate": _spanish})
     composed, questions = compose(
-        ScriptedLLM({"translate": _spanish}),
+        llm,
         SPANISH,
         REFUTED,
         draft,
@@ -115,6 +116,10 @@ def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict(
     assert composed.sections[-1].kind == "limits"
     assert composed.sections[-1].heading == "Lo que las fuentes no resuelven"
     assert questions == ["¿Cuándo se construyó el muro de Berlín?"]
+    # the follow-ups are a list of their own, so a shifted report line cannot shift them
+    asked = [r.variables["lines"] for r in llm.calls if r.kind == "translate"]
+    assert asked[-1] == "1. When was the Berlin Wall built?"
+    assert "When was the Berlin Wall built?" not in asked[0].split("\n")[-1]
 
 
 def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
@@ -156,6 +161,21 @@ def test_deciding_facts_are_the_point_then_the_next_section():
     assert deciding_facts([], sections, claim) == ["The wall fell in 1989 [3]."]
 
 
+def test_the_claims_numbers_count_in_choosing_the_leading_fact():
+    sections = [
+        Section(
+            heading="Napoleon III",
+            body="Napoleon III was President of France, then Emperor of France from 1852 [1].",
+        ),
+        Section(
+            heading="Napoleon",
+            body="Napoleon Bonaparte was Emperor of the French from 1804 to 1814 and 1815 [2].",
+        ),
+    ]
+    claim = "Napoleon was the emperor of France from 1804 to 1815."
+    assert deciding_facts([], sections, claim)[0].endswith("and 1815 [2].")
+
+
 def test_a_summary_never_opens_a_fact_with_a_pronoun():
     sections = [
         Section(
@@ -172,6 +192,52 @@ def test_a_summary_never_opens_a_fact_with_a_pronoun():
     assert stands_alone("Italy joined [1].") and stands_alone("Theirs was Hebrew.") is True
     only = [Section(heading="x", body="It opened in 1889 [1].")]
     assert deciding_facts([], only, claim) == ["It opened in 1889 [1]."]  # better than none
+
+
+def test_a_pronoun_that_is_certainly_the_subject_is_named_so_its_fact_can_lead():
+    sections = [
+        Section(
+            heading="Nikola Tesla",
+            body="Nikola Tesla was a Serbian-American inventor [1]. He is known for the "
+            "alternating current electricity supply system [1].",
+        )
+    ]
+    claim = "Nikola Tesla is known for the alternating current electricity supply system."
+    assert deciding_facts([], sections, claim, "Nikola Tesla") == [
+        "Nikola Tesla is known for the alternating current electricity supply system [1]."
+    ]
+    assert name_the_subject(
+        "His lab burned [2].", "Tesla moved to New York [1].", "Nikola Tesla"
+    ) == ("Nikola Tesla's lab burned [2].")
+    # the sentence before names someone else: "he" may be Edison, so it stays a pronoun
+    edison = "Thomas Edison hired him [1]."
+    assert (
+        name_the_subject("He left in 1885 [1].", edison, "Nikola Tesla") == "He left in 1885 [1]."
+    )
+    assert name_the_subject("They met [1].", "Nikola Tesla met Edison [1].", "Nikola Tesla") == (
+        "They met [1]."
+    )
+    # without a subject nothing is named, and the pronoun rule still applies
+    assert deciding_facts([], sections, claim) == [
+        "Nikola Tesla was a Serbian-American inventor [1]."
+    ]
+
+
+def test_the_verified_answer_stands_in_for_a_point_section_grounding_emptied():
+    point = PointCheck(
+        question="What is the largest continent on Earth?", claimed="Antarctica", keys=[1]
+    )
+    fact = "Antarctica is the fifth-largest continent [1]."
+    limits = Section(heading="Limits", body="x", kind="limits")
+    assert answer_the_point([limits], [fact], point) == [
+        Section(heading="What is the largest continent on Earth?", body=fact),
+        limits,
+    ]
+    kept = [Section(heading=point.question, body="Asia is larger [2]."), limits]
+    assert answer_the_point(kept, [fact], point) == kept  # the writer's answer survived
+    assert answer_the_point([limits], [], point) == [limits]  # no verified answer either
+    unanswered = point.model_copy(update={"keys": []})
+    assert answer_the_point([limits], [fact], unanswered) == [limits]
 
 
 def test_follow_ups_ask_about_the_topic_and_never_repeat_a_rejected_claim():

@@ -281,7 +281,8 @@ SECTION = Prompt(
     kind="section",
     system=(
         "You write one section of a fact-check report, in English: 1 to 3 sentences that "
-        "answer the question about the subject from the passages. Report only what the "
+        "answer the question about the subject from the passages, with the dates, places, "
+        "numbers and names they give for the answer. Report only what the "
         "passages say, in plain words, and leave out what does not bear on the question. "
         "Each sentence says what its passage says of whom it says it: never put the subject "
         "in a sentence about something else. Say who says it when a passage names a person "

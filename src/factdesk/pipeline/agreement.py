@@ -83,6 +83,28 @@ def opposes(claim: str, sentence: str) -> bool:
     )
 
 
+_SUPERLATIVE = (
+    r"(largest|biggest|smallest|highest|lowest|longest|shortest|oldest|youngest|tallest|"
+    r"deepest|hottest|coldest|busiest|richest|poorest|fastest|heaviest|most populous)"
+)
+_ORDINAL = r"(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+_RANKED = re.compile(rf"\b{_ORDINAL}[- ]{_SUPERLATIVE}(?:\s+[^\W\d_]+)?")
+_FIRST_RANK = re.compile(rf"\b{_SUPERLATIVE}\b")
+
+
+def outranked(question: str, statement: str) -> str | None:
+    """The lower rank the statement gives ("fifth-largest continent") for the superlative
+    the question asks about outright ("What is the largest continent?"), else None. An
+    answer that names the claim's subject agrees by its words, but the sentence that
+    gives it ranks the subject fifth: that is the contradiction."""
+    outright = _RANKED.sub(" ", fold(question))  # "the second largest" asks no first rank
+    asked = {m.group(1) for m in _FIRST_RANK.finditer(outright)}
+    for ranked in _RANKED.finditer(fold(statement)):
+        if ranked.group(1) in asked:
+            return ranked.group(0)
+    return None
+
+
 def _by_kind(values: set[int]) -> tuple[set[int], set[int]]:
     """Years (100-2200) apart from counts and other numbers: "two prizes" is not a year."""
     years = {v for v in values if 100 <= v <= 2200}

@@ -100,19 +100,15 @@ def compose(
     sections = [s for s in draft.sections if s.kind == "evidence"]
     open_point = point is not None and point.outcome == "unanswered"
     open_point = open_point and verdict.label != "not_enough_evidence"
-    texts = [
-        *(s.heading for s in sections),
-        *(s.body for s in sections),
-        *draft.facts,
-        *followups,
-        *([point.question] if point is not None and open_point else []),
-    ]
+    texts = [*(s.heading for s in sections), *(s.body for s in sections), *draft.facts]
     done = translate(llm, texts, language)
-    count, facts_end = len(sections), 2 * len(sections) + len(draft.facts)
-    headings, bodies = done[:count], done[count : 2 * count]
-    facts = done[2 * count : facts_end]
-    questions = done[facts_end : facts_end + len(followups)]
-    unanswered = done[facts_end + len(followups)] if open_point else ""
+    count = len(sections)
+    headings, bodies, facts = done[:count], done[count : 2 * count], done[2 * count :]
+    # The questions go in a list of their own: at the end of a long list a small model
+    # shifted them by a line (a German report asked one follow-up twice, two in English).
+    asked = [*followups, *([point.question] if point is not None and open_point else [])]
+    questions = translate(llm, asked, language)
+    unanswered = questions.pop() if open_point else ""
     limits = limits_section(understanding, verdict, unanswered, considered, used)
     therefore = i18n.text(language, f"therefore_{verdict.label}")
     summary = " ".join([*facts, therefore]) if facts else verdict.summary

@@ -210,8 +210,14 @@ def ground(run: StepContext) -> str:
         claim=run.understanding.claims[0].text,
         subjects=run.understanding.subjects,
     )
+    grounded.sections = write_stage.answer_the_point(
+        grounded.sections, grounded.facts, run.trail.point
+    )
     grounded.facts = write_stage.deciding_facts(
-        grounded.facts, grounded.sections, run.understanding.claims[0].text
+        grounded.facts,
+        grounded.sections,
+        run.understanding.claims[0].text,
+        run.understanding.subjects[0] if run.understanding.subjects else "",
     )
     run.trail.draft, run.trail.sources = ground_stage.number_sources(
         grounded, run.trail.evidence, run.trail.point

@@ -91,6 +91,29 @@ def _on_topic_judgements(claim: Claim, evidence: Sequence[Evidence]) -> list[Sta
     return [j for e in evidence if e.on_topic for j in e.judgements if j.claim_id == claim.id]
 
 
+def _clearest_refutation(
+    on_topic: Sequence[StanceJudgement],
+    claim: Claim,
+    evidence: Sequence[Evidence],
+    clear_refutation: float,
+) -> float:
+    """The refutation that may overturn "supported", or 0.0 when none may: an on-topic
+    passage's at `clear_refutation` or above; or, when an on-topic passage refutes and no
+    passage read supports, the clearest of any of them (Cleopatra's own page refuted her
+    being queen of the Roman Empire at 0.65, the pages on Augustus and Mark Antony at
+    0.8, and the assessment still leaned "true")."""
+    refuting = [j.scores.refutes for j in on_topic if j.stance == "refutes"]
+    if not refuting:
+        return 0.0
+    if max(refuting) >= clear_refutation:
+        return max(refuting)
+    read = [j for e in evidence for j in e.judgements if j.claim_id == claim.id]
+    if any(j.stance == "supports" for j in read):
+        return 0.0
+    clearest = max(j.scores.refutes for j in read if j.stance == "refutes")
+    return clearest if clearest >= clear_refutation else 0.0
+
+
 def reconcile(
     verdict: ClaimVerdict,
     claim: Claim,
@@ -107,8 +130,10 @@ def reconcile(
     only lift "not enough evidence" when a passage also supports the claim (an answer may
     rest on the question's own assumption). A "supported" verdict that every on-topic
     passage taking a side contradicts becomes "refuted" when one of them does so clearly
-    (`clear_refutation`): on AVeriTeC dev claims, passages that barely passed the
-    stance threshold turned two right "supported" verdicts wrong this way.
+    (`clear_refutation`; on AVeriTeC dev claims, passages that barely passed the stance
+    threshold turned two right "supported" verdicts wrong this way), or when no passage
+    supports it and one not about the subject contradicts it clearly
+    (`_clearest_refutation`).
     """
     if verdict.assessment is None or verdict.assessment.passages == 0:
         return verdict  # nothing relevant was read: silence decides
@@ -135,8 +160,8 @@ def reconcile(
         return verdict.model_copy(
             update={"label": "supported", "confidence": 0.75, "reason": reason}
         )
-    clearest = max((j.scores.refutes for j in judgements if j.stance == "refutes"), default=0.0)
-    if verdict.label == "supported" and clearest >= clear_refutation and "supports" not in stances:
+    clearest = _clearest_refutation(judgements, claim, evidence, clear_refutation)
+    if verdict.label == "supported" and clearest and "supports" not in stances:
         reason = "Every passage that takes a side contradicts the claim."
         return verdict.model_copy(
             update={"label": "refuted", "confidence": round(clearest, 3), "reason": reason}

@@ -88,24 +88,54 @@ def stands_alone(sentence: str) -> bool:
     return _DANGLING.match(citations.strip_citations(sentence).lstrip()) is None
 
 
-def deciding_facts(facts: Sequence[str], sections: Sequence[Section], claim: str) -> list[str]:
+_PERSON = re.compile(r"(?:(he|she)|(his|her))\b\s*", re.I)
+
+
+def name_the_subject(sentence: str, previous: str, subject: str) -> str:
+    """`sentence` with an opening he/she/his/her replaced by the subject's name, when
+    the sentence before it opens with that name, so the referent is certain: "He is
+    known for the alternating current system" carries the deciding fact about Tesla and
+    may lead a summary as "Nikola Tesla is known for ...". The previous sentence names the
+    subject when one of its first four words is a capitalised word of the subject's name.
+    Anything else is unchanged."""
+    opening = set(citations.strip_citations(previous).split()[:4])
+    if not opening & {word for word in subject.split() if word[:1].isupper()}:
+        return sentence
+    found = _PERSON.match(sentence.lstrip())
+    if found is None:
+        return sentence
+    rest = sentence.lstrip()[found.end() :]
+    return f"{subject} {rest}" if found.group(1) else f"{subject}'s {rest}"
+
+
+def _cited_sentences(section: Section, subject: str) -> list[str]:
+    """The section's cited sentences, a pronoun opening named where it is certain."""
+    sentences = [citations.render_sentence(c) for c in citations.split_cited(section.body)]
+    return [
+        name_the_subject(sentence, sentences[n - 1], subject) if n else sentence
+        for n, sentence in enumerate(sentences)
+        if citations.parse_keys(sentence)
+    ]
+
+
+def deciding_facts(
+    facts: Sequence[str], sections: Sequence[Section], claim: str, subject: str = ""
+) -> list[str]:
     """The sentences a summary states first, once grounding has kept only supported ones:
     the evidence's answer to the claim's point when it survived, else the cited sentence
-    of the sections that says most of what the claim is about; then one more cited
+    of the sections that says most of what the claim is about, its words and its numbers
+    (Napoleon's "1804 ... 1815" over Napoleon III's "Emperor of France"); then one more cited
     sentence that adds to it and is about the claim too (shares one of its words), from
     the point section or the next. Sentences that open with a pronoun are never chosen
-    while another one can be."""
-    written = [s for s in sections if s.kind == "evidence"]
-    cited = [
-        [citations.render_sentence(c) for c in citations.split_cited(s.body) if c.keys]
-        for s in written
-    ]
-    said = words(claim)
+    while another one can be, unless the pronoun is certainly the subject
+    (`name_the_subject`)."""
+    cited = [_cited_sentences(s, subject) for s in sections if s.kind == "evidence"]
+    said, dates = words(claim), numbers(claim)
     kept = list(facts[:1])
     if not kept and any(cited):
         candidates = [sentence for found in cited for sentence in found]
         alone = [c for c in candidates if stands_alone(c)] or candidates
-        kept = [max(alone, key=lambda c: len(words(c) & said))]
+        kept = [max(alone, key=lambda c: len(words(c) & said) + len(numbers(c) & dates))]
     for found in cited:
         fresh = [
             sentence
@@ -116,6 +146,21 @@ def deciding_facts(facts: Sequence[str], sections: Sequence[Section], claim: str
             kept.append(fresh[0])
             break
     return kept
+
+
+def answer_the_point(
+    sections: Sequence[Section], facts: Sequence[str], point: PointCheck | None
+) -> list[Section]:
+    """The grounded sections, the point's own first: when grounding removed every
+    sentence written under the point's question (asked which continent is the largest,
+    the writer answered "Antarctica" against its passage), the verified statement of
+    the evidence's answer, the first fact, stands in for them, so the report still
+    answers its own question in a section."""
+    if point is None or not point.keys or not facts:
+        return list(sections)
+    if any(s.heading == point.question for s in sections):
+        return list(sections)
+    return [Section(heading=point.question, body=facts[0]), *sections]
 
 
 def write(
