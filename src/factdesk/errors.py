@@ -85,6 +85,15 @@ class CheckInterrupted(FactdeskError):
     exit_code = 130
 
 
+class CheckCancelled(FactdeskError):
+    """Someone cancelled the job running this check; it stopped after a stage."""
+
+
+class RetryLaterError(FactdeskError):
+    """A job failed in a way that may pass (a model or search backend); its queue runs it
+    again after a backoff."""
+
+
 class ConflictError(FactdeskError):
     """The request cannot be done in the record's current state (e.g. retrying a finished job)."""
 

@@ -6,12 +6,14 @@ records that search, fetch and store backends exchange are named for type checke
 only (`factdesk.records`, `factdesk.published`).
 
 Each backend kind has one Protocol: `LLM`, `Embedder`, `SearchBackend`, `PageFetcher`,
-`Store` (with its three parts `CheckStore`, `ReportCatalog`, `JobStore`) and `JobQueue`.
+`Store` (with its parts `CheckStore`, `ReportCatalog`, `JobStore`, `BatchStore`,
+`DeliveryStore` and `TokenStore`), `JobQueue` and `WorkerQueue`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -19,7 +21,19 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from factdesk.published import CheckPage, Job, JobStatus, ReportSummary, StageEvent, VersionInfo
+    from datetime import datetime
+
+    from factdesk.published import (
+        ApiToken,
+        Batch,
+        CheckPage,
+        Job,
+        JobStatus,
+        ReportSummary,
+        StageEvent,
+        VersionInfo,
+        WebhookDelivery,
+    )
     from factdesk.records import CheckRecord, CheckStatus, Fetched, Hit, Report
 
 
@@ -175,27 +189,119 @@ class JobStore(Protocol):
 
     def with_status(self, status: JobStatus) -> list[Job]: ...
 
+    def take_over(self, job_id: str) -> bool:
+        """Running to running again, one more attempt, when the queue has found that its
+        worker died; False when the job is not running."""
+        ...
+
+    def cancel(self, job_id: str) -> bool:
+        """Queued to cancelled at once; running: ask its worker to stop after the current
+        stage. False when the job had already finished."""
+        ...
+
+    def in_batch(self, batch_id: str) -> list[Job]:
+        """A batch's jobs in the order they were submitted."""
+        ...
+
+    def subscribe(self, listener: Callable[[str], None]) -> Callable[[], None] | None:
+        """Call `listener(job_id)` whenever a job changes, in any process; return the
+        function that stops it, or None when this store cannot push (then poll)."""
+        ...
+
+
+class BatchStore(Protocol):
+    """Batches of questions, each question a job."""
+
+    def add(self, batch: Batch, jobs: Sequence[Job]) -> None:
+        """The batch and all its jobs, in one transaction."""
+        ...
+
+    def get(self, batch_id: str) -> Batch | None: ...
+
+    def finish(self, batch_id: str) -> bool:
+        """Mark the batch finished if every job has; True only for the one call that did."""
+        ...
+
+
+class DeliveryStore(Protocol):
+    """The webhook outbox: events to deliver, and what became of each delivery."""
+
+    def add(self, delivery: WebhookDelivery) -> None: ...
+
+    def due(self, now: datetime, lease_s: float, limit: int) -> list[WebhookDelivery]:
+        """Pending deliveries whose time has come, each leased to the caller for `lease_s`
+        seconds so that no other sender takes it meanwhile."""
+        ...
+
+    def update(self, delivery_id: str, **values: Any) -> None: ...
+
+    def for_target(self, target_id: str) -> list[WebhookDelivery]: ...
+
+
+class TokenStore(Protocol):
+    """API tokens, and the shared counters that rate limits and quotas spend."""
+
+    def add(self, token: ApiToken) -> None: ...
+
+    def get(self, token_id: str) -> ApiToken | None: ...
+
+    def all(self) -> list[ApiToken]: ...
+
+    def revoke(self, token_id: str) -> bool:
+        """False when there is no such token or it was already revoked."""
+        ...
+
+    def count(self, key: str, period: str, amount: int = 1) -> int:
+        """Add `amount` to the counter of `key` in `period`; return its new value."""
+        ...
+
 
 @runtime_checkable
 class Store(Protocol):
-    """Where checks, report pages and jobs live; one database behind all three."""
+    """Where checks, report pages, jobs, batches, webhook deliveries and tokens live; one
+    database behind all of them."""
 
     checks: CheckStore
     reports: ReportCatalog
     jobs: JobStore
+    batches: BatchStore
+    deliveries: DeliveryStore
+    tokens: TokenStore
 
     def close(self) -> None: ...
 
 
-JobHandler = Callable[[str], None]
+@dataclass(frozen=True)
+class JobAttempt:
+    """Which delivery of a job this is: `number` 2 and up are retries (after an error or
+    after the queue found the job's worker dead); `final` says no retry will follow."""
+
+    number: int = 1
+    final: bool = True
+
+
+JobHandler = Callable[[str, JobAttempt], None]
 
 
 @runtime_checkable
 class JobQueue(Protocol):
-    """Runs jobs by id: `handler(job_id)` does the work; the queue decides where and when."""
+    """Runs jobs by id: `handler(job_id, attempt)` does the work; the queue decides where
+    and when. `embedded` queues run jobs inside this process, so a job left running at
+    start belongs to a process that stopped."""
+
+    embedded: bool
 
     def enqueue(self, job_id: str) -> None: ...
 
     def start(self, handler: JobHandler) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class WorkerQueue(JobQueue, Protocol):
+    """A queue whose jobs run in worker processes anywhere (`factdesk worker`)."""
+
+    def work(self, handler: JobHandler, concurrency: int, queues: Sequence[str]) -> None:
+        """Run jobs until stopped (SIGINT or SIGTERM)."""
+        ...

@@ -1,4 +1,5 @@
-"""Records of what the desk publishes and runs: report pages, their versions, and jobs.
+"""Records of what the desk publishes and runs: report pages, their versions, jobs,
+batches of jobs, webhook deliveries and API tokens.
 
 The store keeps them and the web app and API show them (they are part of the OpenAPI
 schema, so a client can be generated from `/api/openapi.json`).
@@ -13,9 +14,10 @@ from pydantic import BaseModel, Field
 
 from factdesk.records import Category, VerdictLabel
 
-JobStatus = Literal["queued", "running", "done", "failed", "interrupted"]
+JobStatus = Literal["queued", "running", "done", "failed", "interrupted", "cancelled"]
 JobKind = Literal["check", "refresh"]
-TERMINAL: frozenset[str] = frozenset({"done", "failed", "interrupted"})
+TERMINAL: frozenset[str] = frozenset({"done", "failed", "interrupted", "cancelled"})
+DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
 class StageEvent(BaseModel):
@@ -50,10 +52,60 @@ class Job(BaseModel):
         description="The address the job was asked for from: it caps a client's open jobs "
         "and is never published.",
     )
+    batch_id: str | None = Field(default=None, description="The batch this job belongs to.")
+    batch_index: int | None = Field(default=None, description="Its place in the batch, from 0.")
+    webhook_url: str | None = Field(
+        default=None, description="Where a signed notice goes when the job has finished."
+    )
+    cancel_requested: bool = Field(
+        default=False, description="Cancelling was asked while the job was running."
+    )
 
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL
+
+
+class Batch(BaseModel):
+    """Many questions submitted at once; each is a job of its own."""
+
+    id: str
+    total: int
+    webhook_url: str | None = None
+    token_id: str | None = None
+    created_at: datetime
+    finished_at: datetime | None = Field(
+        default=None, description="When its last job finished (done, failed or cancelled)."
+    )
+
+
+class WebhookDelivery(BaseModel):
+    """One signed POST of an event to a webhook URL, retried with backoff until delivered."""
+
+    id: str
+    target_id: str = Field(description="The job or batch the event is about.")
+    event: str = Field(examples=["check.finished", "batch.finished"])
+    url: str
+    payload: str = Field(description="The JSON body, exactly as signed and sent.")
+    status: DeliveryStatus
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_status: int | None = Field(default=None, description="The receiver's last HTTP status.")
+    last_error: str | None = None
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class ApiToken(BaseModel):
+    """An API token as stored: its secret only as a SHA-256 digest."""
+
+    id: str
+    name: str
+    secret_sha256: str
+    rate_per_minute: int = Field(description="Writes a minute (0: no limit).")
+    daily_quota: int = Field(description="Checks a day, a batch counting each question (0: none).")
+    created_at: datetime
+    revoked_at: datetime | None = None
 
 
 class ReportSummary(BaseModel):

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import httpx
 from fastapi.testclient import TestClient
@@ -67,7 +68,7 @@ def test_a_job_already_done_is_never_marked_interrupted(desk):
     seen = jobs.with_status("running")
     assert jobs.finish("j1", "done", finished_at=moment) is True
     assert jobs.finish("j1", "interrupted", error=INTERRUPTED) is False
-    service = JobService(desk, queue=None)
+    service = JobService(desk, queue=SimpleNamespace(embedded=True))  # settles its home
     service.jobs = _StaleList(jobs, seen)
     service.recover()
     assert (jobs.get("j1").status, jobs.get("j1").error) == ("done", None)

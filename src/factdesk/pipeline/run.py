@@ -119,13 +119,15 @@ def run_check(
     observer: Observer | None = None,
     *,
     page_id: str | None = None,
+    check_id: str | None = None,
 ) -> CheckRecord:
     """Run the whole pipeline and store the outcome, whatever it is. `page_id` makes the
-    check the next version of that report page (a refresh)."""
+    check the next version of that report page (a refresh); `check_id` names the check
+    in advance (a job records it before the check starts, so a retry finds it)."""
     cleaned = clean_question(question, desk.settings.pipeline.max_question_chars)
     started = utcnow()
     record = CheckRecord(
-        id=new_id(),
+        id=check_id or new_id(),
         question=cleaned,
         status="running",
         created_at=started,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -49,6 +49,7 @@ from factdesk.settings.sections import (
     PipelineSettings,
     SearchSettings,
     ServerSettings,
+    WebhookSettings,
     WebSearchSettings,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "ServerSettings",
     "Settings",
     "WebSearchSettings",
+    "WebhookSettings",
     "conceal",
     "default_home",
     "presets",
@@ -121,8 +123,17 @@ class Settings(BaseSettings):
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Page reading.")
     store: StoreChoice = Field(default_factory=StoreChoice, description="Storage.")
     queue: QueueChoice = Field(default_factory=QueueChoice, description="Job queue.")
+    database_url: SecretStr = Field(
+        default=SecretStr(""),
+        description="`postgresql://user:password@host:5432/db` keeps everything in "
+        "PostgreSQL and runs jobs on workers (`factdesk worker`); empty: SQLite under HOME.",
+        json_schema_extra=UNHASHED,
+    )
     server: ServerSettings = Field(
         default_factory=ServerSettings, description="Web server.", json_schema_extra=UNHASHED
+    )
+    webhooks: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="Webhooks.", json_schema_extra=UNHASHED
     )
     models: ModelsSettings = Field(
         default_factory=ModelsSettings,

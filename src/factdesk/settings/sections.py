@@ -1,5 +1,5 @@
 """The sections of the settings that do not name a backend: search, passages, stages,
-web search, page reading, the server and the model packages."""
+web search, page reading, the server, webhooks and the model packages."""
 
 from __future__ import annotations
 
@@ -229,6 +229,15 @@ class ServerSettings(BaseModel):
     streams_per_client: int = Field(
         default=6, ge=0, description="Progress streams a client may hold open (0: no limit)."
     )
+    batch_max_bytes: int = Field(
+        default=2 * 2**20, ge=1024, description="Larger batch uploads get 413."
+    )
+    batch_max_questions: int = Field(default=1000, ge=1, description="Most questions in one batch.")
+    tokens_required: bool = Field(
+        default=False,
+        description="Every write needs an API token made with `factdesk tokens create` (or "
+        "the server's own token).",
+    )
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -257,6 +266,27 @@ def _is_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class WebhookSettings(BaseModel):
+    """Signed notices POSTed when a check or a batch has finished."""
+
+    secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The HMAC-SHA256 key that signs every delivery; webhooks are refused "
+        "while it is empty.",
+    )
+    attempts: int = Field(default=6, ge=1, description="Tries per delivery before it fails.")
+    backoff_s: float = Field(
+        default=2.0, ge=0, description="Wait before the second try; doubles after each."
+    )
+    timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one delivery.")
+    poll_s: float = Field(default=1.0, gt=0, description="How often due deliveries are sent.")
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or networks webhooks may reach although private or loopback, "
+        'as JSON: `["127.0.0.1"]`.',
+    )
 
 
 class ModelsSettings(BaseModel):
