@@ -6,11 +6,12 @@ import sys
 
 import click
 
-from factdesk.cli import admin, checks, evaluation, ingest, settings_doc
+from factdesk.cli import admin, checks, evaluation, ingest, scale, settings_doc
 from factdesk.cli.base import app, err, shown
 from factdesk.errors import FactdeskError
 
-COMMANDS = (admin, checks, evaluation, ingest, settings_doc)  # each registers its commands on `app`
+# each module registers its commands on `app`
+COMMANDS = (admin, checks, evaluation, ingest, scale, settings_doc)
 
 
 def main() -> None:

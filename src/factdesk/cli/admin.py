@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from factdesk import modelpkgs
+from factdesk.backends.llm.model_server import MODEL_ALIAS, serve_model
 from factdesk.cli.base import (
     PresetOption,
     app,
@@ -22,7 +23,7 @@ from factdesk.cli.base import (
 from factdesk.cli.checks import fill_empty_index
 from factdesk.errors import InputError
 from factdesk.pipeline import Desk
-from factdesk.plugins import statuses
+from factdesk.plugins import REGISTRY, backend_options, statuses
 from factdesk.settings import ServerSettings
 from factdesk.web import create_app
 from factdesk.web.guards import LISTEN_ANYWHERE
@@ -87,6 +88,29 @@ def models_status() -> None:
             artifact.purpose,
         )
     Console().print(table)
+
+
+@models_app.command("serve")
+def models_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads (default: FACTDESK_LLM__N_THREADS).", min=1)
+    ] = None,
+) -> None:
+    """Serve the bundled model as an OpenAI-compatible API for workers to share."""
+    settings = load_settings()
+    spec = REGISTRY.get("llm", "llama_cpp")
+    overrides = settings.llm.options() if settings.llm.backend == "llama_cpp" else {}
+    options = backend_options(spec, settings, overrides, "llm")
+    if threads is not None:
+        options.n_threads = threads
+    err.print(
+        f"Model server: http://{host}:{port}/v1 (model name {MODEL_ALIAS!r}). Point workers "
+        f"at it: FACTDESK_LLM__BACKEND=openai FACTDESK_LLM__BASE_URL=http://{host}:{port}/v1 "
+        f"FACTDESK_LLM__MODEL_NAME={MODEL_ALIAS} FACTDESK_LLM__JSON_MODE=json_object"
+    )
+    serve_model(settings, options, host, port)
 
 
 @app.command()

@@ -7,7 +7,7 @@ check before the check starts, so any later attempt (a retry, or a redelivery af
 its worker died) continues that check after its last finished stage, and a check is
 published once, whatever number of attempts finish it. When a job finishes, its
 webhook notice (and its batch's, when it was the batch's last job) is written to the
-store's outbox in the same breath; `factdesk.webhooks` delivers it.
+store's outbox (`ledger`); `factdesk.webhooks` delivers it.
 
 Terminal states are written only over `running`, so a job one server finished is never
 marked interrupted by another; with the embedded queue, `serving` holds the home's
@@ -18,11 +18,11 @@ follows it, so it is redacted, and an unexpected exception is told only to the l
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from factdesk.errors import (
@@ -30,23 +30,22 @@ from factdesk.errors import (
     CheckCancelled,
     ConflictError,
     FactdeskError,
-    InputError,
     NotFoundError,
     RateLimitedError,
     RetryLaterError,
     redact,
 )
 from factdesk.jobs.homelock import HomeLock
+from factdesk.jobs.ledger import CANCELLED, JobLedger, check_webhook_url
 from factdesk.pipeline import Desk, resume_check, run_check
 from factdesk.pipeline.understand import clean_question
 from factdesk.protocols import JobAttempt, JobQueue, JobStore
-from factdesk.published import Job, JobKind, JobStatus, StageEvent, WebhookDelivery
+from factdesk.published import Job, JobKind, JobStatus, StageEvent
 from factdesk.records import CheckRecord, new_id, utcnow
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "The server stopped while this check was running; retry it to run it again."
 UNEXPECTED = "The check stopped on an unexpected error; it is logged on the server."
-CANCELLED = "Cancelled on request."
 
 
 class JobObserver:
@@ -74,20 +73,6 @@ class JobObserver:
         self._jobs.set_events(self._id, self._events)
 
 
-def check_webhook_url(url: str | None, secret: str) -> str | None:
-    """An http(s) URL, accepted only when the server can sign what it sends there."""
-    if not url:
-        return None
-    if not url.startswith(("http://", "https://")) or len(url) > 2000:
-        raise InputError("webhook_url must be an http(s) URL of at most 2,000 characters.")
-    if not secret:
-        raise InputError(
-            "This server has no webhook secret to sign deliveries with; its operator sets "
-            "FACTDESK_WEBHOOKS__SECRET."
-        )
-    return url
-
-
 class JobService:
     """What the web app, the API, the CLI and the workers do with jobs; `start` and
     `stop` own the queue."""
@@ -96,6 +81,7 @@ class JobService:
         self.desk, self.queue = desk, queue
         self.store = desk.store
         self.jobs = desk.store.jobs
+        self.ledger = JobLedger(desk.store, desk.settings)
         self._admitting = threading.Lock()  # counting a client's jobs and adding one is atomic
 
     def serving(self) -> AbstractContextManager[object]:
@@ -122,29 +108,35 @@ class JobService:
             status="queued",
             report_id=report_id,
             created_at=utcnow(),
-            webhook_url=check_webhook_url(webhook_url, self._secret()),
+            webhook_url=check_webhook_url(webhook_url, self.desk.settings.webhooks),
             client=client,
             **batch,
         )
 
-    def _secret(self) -> str:
-        return self.desk.settings.webhooks.secret.get_secret_value()
-
-    def _admit(self, client: str) -> None:
-        """Refuse a client that already has its share of queued and running jobs."""
-        cap = self.desk.settings.server.jobs_per_client
-        if cap and client and self.jobs.open_jobs(client) >= cap:
-            raise RateLimitedError(
-                f"This address already has {cap} checks queued or running; wait for one to finish.",
-                retry_after=30,
-            )
+    @contextmanager
+    def admitted(self, client: str, adding: int = 1) -> Iterator[None]:
+        """Hold while adding `adding` jobs for `client`: counting its jobs and adding them is
+        atomic, and a client whose queued and running jobs would go over
+        `server.jobs_per_client` is refused with RateLimitedError."""
+        with self._admitting:
+            cap = self.desk.settings.server.jobs_per_client
+            held = self.jobs.open_jobs(client) if cap and client else 0
+            if client and cap and held + adding > cap:
+                message = (
+                    f"This address already has {held} checks queued or running; wait for one "
+                    "to finish."
+                    if adding == 1
+                    else f"This address has {held} checks queued or running and may have {cap}; "
+                    f"{adding} more are too many (send fewer, or use an API token)."
+                )
+                raise RateLimitedError(message, retry_after=30)
+            yield
 
     def submit(self, question: str, client: str = "", *, webhook_url: str | None = None) -> Job:
         """Queue a check; an invalid question or webhook URL raises InputError, a client
         over its share of open jobs RateLimitedError."""
         job = self.new_job(question, webhook_url=webhook_url, client=client)
-        with self._admitting:
-            self._admit(client)
+        with self.admitted(client):
             self.jobs.add(job)
         self.queue.enqueue(job.id)
         return job
@@ -152,8 +144,7 @@ class JobService:
     def refresh(self, report_id: str, client: str = "") -> Job:
         """A refresh of a report page, or the one already queued or running for it."""
         question = self.store.reports.summary(report_id).question
-        with self._admitting:
-            self._admit(client)
+        with self.admitted(client):
             job = self.jobs.add_refresh(self.new_job(question, "refresh", report_id, client=client))
         if job.status == "queued":
             self.queue.enqueue(job.id)
@@ -167,8 +158,7 @@ class JobService:
                 f"Job {job_id} is {job.status}; only failed, interrupted or cancelled jobs "
                 "can be retried."
             )
-        with self._admitting:
-            self._admit(client)
+        with self.admitted(client):
             requeued = self.jobs.requeue(job_id)
         if requeued:
             self.queue.enqueue(job_id)
@@ -176,21 +166,10 @@ class JobService:
 
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued job at once, or a running one after its current stage."""
-        job = self.get(job_id)
-        if job.finished or not self.jobs.cancel(job_id):
-            raise ConflictError(
-                f"Job {job_id} is {self.get(job_id).status}; it cannot be cancelled."
-            )
-        job = self.get(job_id)
-        if job.status == "cancelled":
-            self._after(job)
-        return job
+        return self.ledger.cancel(job_id)
 
     def get(self, job_id: str) -> Job:
-        job = self.jobs.get(job_id)
-        if job is None:
-            raise NotFoundError(f"No job has the id {job_id!r}.")
-        return job
+        return self.ledger.get(job_id)
 
     def find(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
@@ -199,19 +178,23 @@ class JobService:
         """For an embedded queue: settle jobs left running by a previous server. For any
         queue: hand the queue the jobs still waiting (a queue ignores one it already
         has). Returns how many running jobs were settled."""
-        settled = 0
-        for job in self.jobs.with_status("running") if self.queue.embedded else []:
-            record = self._check(job.check_id)
-            if record is not None and record.status == "done":
-                self._done(job, record)
-            else:
-                if record is not None:
-                    self.store.checks.mark_running_failed(record.id, INTERRUPTED)
-                self._end(job, "interrupted", INTERRUPTED)
-            settled += 1
+        running = self.jobs.with_status("running") if self.queue.embedded else []
+        for job in running:
+            self.settle(job)
         for job in self.jobs.with_status("queued"):
             self.queue.enqueue(job.id)
-        return settled
+        return len(running)
+
+    def settle(self, job: Job) -> None:
+        """A job left running by a process that stopped: done if its check finished,
+        else interrupted (its check too, with its partial trail kept)."""
+        record = self._check(job.check_id)
+        if record is not None and record.status == "done":
+            self._done(job, record)
+            return
+        if record is not None:
+            self.store.checks.mark_running_failed(record.id, INTERRUPTED)
+        self._end(job, "interrupted", INTERRUPTED)
 
     def start(self) -> None:
         self.queue.start(self.run)
@@ -260,43 +243,10 @@ class JobService:
     def _done(self, job: Job, record: CheckRecord) -> None:
         placed = self.store.reports.version_of(record.id)
         report_id = placed[0] if placed else job.report_id
-        self._end(job, "done", None, report_id=report_id, check_id=record.id)
+        self.ledger.end(job, "done", None, report_id=report_id, check_id=record.id)
 
-    def _end(self, job: Job, status: JobStatus, error: str | None, **values: Any) -> None:
-        """Give a running job its terminal status and send its notices; a job that is no
-        longer running (another process ended it) is left as it was."""
-        if not self.jobs.finish(job.id, status, error=error, finished_at=utcnow(), **values):
-            log.warning("job %s was no longer running; left as it was, not %s", job.id, status)
-            return
-        self._after(self.get(job.id))
-
-    def _after(self, job: Job) -> None:
-        """A finished job's webhook notice, and its batch's when it was the last one."""
-        if job.webhook_url:
-            self._notice(job.id, "check.finished", job.webhook_url, job_notice(self, job))
-        if job.batch_id and self.store.batches.finish(job.batch_id):
-            batch = self.store.batches.get(job.batch_id)
-            if batch is not None and batch.webhook_url:
-                jobs = self.jobs.in_batch(batch.id)
-                counts = {s: sum(j.status == s for j in jobs) for s in {j.status for j in jobs}}
-                body = {"batch_id": batch.id, "total": batch.total, "counts": counts}
-                self._notice(batch.id, "batch.finished", batch.webhook_url, body)
-
-    def _notice(self, target_id: str, event: str, url: str, body: dict[str, Any]) -> None:
-        now = utcnow()
-        payload = json.dumps({"event": event, "sent_for": target_id, **body}, sort_keys=True)
-        self.store.deliveries.add(
-            WebhookDelivery(
-                id=secrets.token_hex(8),
-                target_id=target_id,
-                event=event,
-                url=url,
-                payload=payload,
-                status="pending",
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+    def _end(self, job: Job, status: JobStatus, error: str) -> None:
+        self.ledger.end(job, status, error)
 
     def _check(self, check_id: str | None) -> CheckRecord | None:
         if check_id is None:
@@ -305,20 +255,3 @@ class JobService:
             return self.store.checks.load(check_id)
         except NotFoundError:
             return None
-
-
-def job_notice(service: JobService, job: Job) -> dict[str, Any]:
-    """What a finished job's webhook says: its outcome and, when done, its report."""
-    body: dict[str, Any] = {
-        "job_id": job.id,
-        "status": job.status,
-        "question": job.question,
-        "error": job.error,
-        "batch_id": job.batch_id,
-    }
-    placed = service.store.reports.version_of(job.check_id) if job.check_id else None
-    if job.status == "done" and placed is not None:
-        summary = service.store.reports.summary(placed[0])
-        body.update(report_id=placed[0], version=placed[1], url=summary.url)
-        body.update(verdict=summary.verdict, confidence=summary.confidence)
-    return body

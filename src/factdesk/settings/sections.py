@@ -224,7 +224,10 @@ class ServerSettings(BaseModel):
         "the connection's address.",
     )
     jobs_per_client: int = Field(
-        default=10, ge=0, description="Checks a client may have queued or running (0: no limit)."
+        default=10,
+        ge=0,
+        description="Checks a client address may have queued or running, batches included "
+        "(0: no limit); requests made with an API token are bounded by the token instead.",
     )
     streams_per_client: int = Field(
         default=6, ge=0, description="Progress streams a client may hold open (0: no limit)."

@@ -28,14 +28,17 @@ from factdesk.errors import (
     NotFoundError,
     RateLimitedError,
 )
+from factdesk.jobs.batches import Batches
 from factdesk.jobs.service import JobService
 from factdesk.pipeline import Desk
 from factdesk.plugins import BuildContext, build_queue
 from factdesk.settings import Settings
-from factdesk.web import routes_api, routes_pages
+from factdesk.web import routes_api, routes_batches, routes_pages
 from factdesk.web.deps import WebState, render_page
 from factdesk.web.guards import BodyLimit, Guards, HostAndOrigin, SecurityHeaders
+from factdesk.web.progress import ProgressHub
 from factdesk.web.schemas import ErrorBody, ErrorDetail
+from factdesk.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -58,17 +61,30 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
         else Desk.from_settings(desk_or_settings)
     )
     queue = build_queue(BuildContext(desk.settings, embedder=desk.embedder))
-    state = WebState(desk=desk, jobs=JobService(desk, queue), guards=Guards(desk.settings.server))
+    jobs = JobService(desk, queue)
+    server = desk.settings.server
+    state = WebState(
+        desk=desk,
+        jobs=jobs,
+        guards=Guards(server),
+        batches=Batches(jobs, server.batch_max_questions),
+        progress=ProgressHub(desk.store.jobs),
+        sender=WebhookSender(desk.store.deliveries, desk.settings.webhooks),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settled = state.jobs.recover()
         if settled:
             log.warning("settled %d job(s) left running by the previous server", settled)
+        state.progress.start()
         if start_workers:
             state.jobs.start()
+            state.sender.start()
         yield
+        state.sender.stop()
         state.jobs.stop()
+        state.progress.stop()
 
     app = FastAPI(
         title="factdesk",
@@ -81,11 +97,16 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     )
     app.state.web = state
     _install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=desk.settings.server.max_body_bytes)
-    app.add_middleware(HostAndOrigin, settings=desk.settings.server, refuse=forbidden)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=server.max_body_bytes,
+        larger={routes_batches.UPLOAD_PATH: server.batch_max_bytes},
+    )
+    app.add_middleware(HostAndOrigin, settings=server, refuse=forbidden)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_api.router)
+    app.include_router(routes_batches.router)
     app.include_router(routes_pages.router)
     return app
 

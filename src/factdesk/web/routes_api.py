@@ -6,9 +6,9 @@ return); both answer with a `CheckView`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
+import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
@@ -19,9 +19,17 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from factdesk.errors import NotFoundError
-from factdesk.published import CheckPage, Job
+from factdesk.published import CheckPage, Job, WebhookDelivery
 from factdesk.records import Category
-from factdesk.web.deps import State, WebState, client_of, read_guard, write_guard
+from factdesk.web.deps import (
+    State,
+    WebState,
+    client_of,
+    job_client,
+    read_guard,
+    spend_checks,
+    write_guard,
+)
 from factdesk.web.schemas import CheckRequest, CheckView, ErrorBody, VersionsView
 from factdesk.web.views import Published, changes, published
 
@@ -54,6 +62,9 @@ def job_view(state: WebState, job: Job) -> CheckView:
         events_url=f"/api/checks/{job.id}/events",
         stages=job.events,
         error=job.error,
+        attempts=job.attempts,
+        cancel_requested=job.cancel_requested,
+        batch_id=job.batch_id,
     )
     placed = (
         state.reports.version_of(job.check_id) if job.status == "done" and job.check_id else None
@@ -102,8 +113,10 @@ def write(
 def start_check(
     body: CheckRequest, request: Request, state: State, response: Response
 ) -> CheckView:
-    """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done."""
-    job = state.jobs.submit(body.question, client_of(request))
+    """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done.
+    With `webhook_url`, a signed notice is POSTed there when it has finished."""
+    spend_checks(request, 1)
+    job = state.jobs.submit(body.question, job_client(request), webhook_url=body.webhook_url)
     response.headers["Location"] = f"/api/checks/{job.id}"
     return job_view(state, job)
 
@@ -139,16 +152,34 @@ def get_versions(id: str, state: State) -> VersionsView:
 @write("/checks/{id}/refresh", "Re-run a report's check")
 def refresh_check(id: str, request: Request, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
-    return job_view(state, state.jobs.refresh(id, client_of(request)))
+    return job_view(state, state.jobs.refresh(id, job_client(request)))
 
 
 @write(
     "/checks/{id}/retry",
-    "Retry a failed or interrupted job",
+    "Retry a failed, interrupted or cancelled job",
     {409: {"model": ErrorBody, "description": "The job is not failed or interrupted."}},
 )
 def retry_check(id: str, request: Request, state: State) -> CheckView:
-    return job_view(state, state.jobs.retry(id, client_of(request)))
+    return job_view(state, state.jobs.retry(id, job_client(request)))
+
+
+@write(
+    "/checks/{id}/cancel",
+    "Cancel a queued or running job",
+    {409: {"model": ErrorBody, "description": "The job has already finished."}},
+)
+def cancel_check(id: str, state: State) -> CheckView:
+    """A queued job is cancelled at once; a running one stops after its current stage
+    (its status says `running` with `cancel_requested` until then)."""
+    return job_view(state, state.jobs.cancel(id))
+
+
+@router.get("/checks/{id}/deliveries", summary="Webhook deliveries of a job or a batch")
+def job_deliveries(id: str, state: State) -> list[WebhookDelivery]:
+    """Every delivery of the job's (or batch's) webhook: status, tries, the receiver's last
+    answer or error, and the exact body that was signed."""
+    return state.desk.store.deliveries.for_target(id)
 
 
 @router.get(
@@ -200,11 +231,11 @@ async def _stream(
     job_id: str,
     sent: int,
     close: Callable[[], None],
-    poll_s: float = 0.2,
+    keepalive_s: float = 15.0,
 ) -> AsyncIterator[str]:
     """The job's events; however the stream ends, the client's stream slot is closed."""
     try:
-        async with aclosing(_events(request, state, job_id, sent, poll_s)) as events:
+        async with aclosing(_events(request, state, job_id, sent, keepalive_s)) as events:
             async for chunk in events:
                 yield chunk
     finally:
@@ -212,30 +243,31 @@ async def _stream(
 
 
 async def _events(
-    request: Request, state: WebState, job_id: str, sent: int, poll_s: float
+    request: Request, state: WebState, job_id: str, sent: int, keepalive_s: float
 ) -> AsyncGenerator[str, None]:
     yield "retry: 1000\n\n"
     status = ""
-    quiet = 0.0
-    while True:
-        job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
-        sent = min(sent, len(job.events))  # a retried job starts its events again
-        for number, event in enumerate(job.events[sent:], start=sent + 1):
-            yield _sse("stage", event.model_dump_json(), number)
-            quiet = 0.0
-        sent = len(job.events)
-        if job.status != status:
-            status = job.status
-            yield _sse("status", json.dumps({"status": status}))
-        if job.finished:
-            view = await anyio.to_thread.run_sync(job_view, state, job)
-            end = {"status": job.status, "url": view.url, "error": job.error}
-            yield _sse("end", json.dumps(end))
-            return
-        if await request.is_disconnected():
-            return
-        await asyncio.sleep(poll_s)
-        quiet += poll_s
-        if quiet >= 15:
-            yield ": still working\n\n"
-            quiet = 0.0
+    quiet_since = time.monotonic()
+    with state.progress.watch(job_id) as watch:
+        while True:
+            watch.seen()
+            job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
+            sent = min(sent, len(job.events))  # a retried job starts its events again
+            for number, event in enumerate(job.events[sent:], start=sent + 1):
+                yield _sse("stage", event.model_dump_json(), number)
+                quiet_since = time.monotonic()
+            sent = len(job.events)
+            if job.status != status:
+                status = job.status
+                yield _sse("status", json.dumps({"status": status}))
+            if job.finished:
+                view = await anyio.to_thread.run_sync(job_view, state, job)
+                end = {"status": job.status, "url": view.url, "error": job.error}
+                yield _sse("end", json.dumps(end))
+                return
+            if await request.is_disconnected():
+                return
+            await watch.wait()
+            if time.monotonic() - quiet_since >= keepalive_s:
+                yield ": still working\n\n"
+                quiet_since = time.monotonic()

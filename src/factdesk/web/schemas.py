@@ -21,6 +21,11 @@ class CheckRequest(BaseModel):
         description="The question or claim to check (the server's length limit applies).",
         examples=["Was the Eiffel Tower built for the 1889 World's Fair?"],
     )
+    webhook_url: str | None = Field(
+        default=None,
+        description="Where to POST a signed notice when the check has finished (the server "
+        "needs FACTDESK_WEBHOOKS__SECRET).",
+    )
 
 
 class CheckView(BaseModel):
@@ -36,6 +41,9 @@ class CheckView(BaseModel):
     events_url: str | None = None
     stages: list[StageEvent] = Field(default_factory=list)
     error: str | None = None
+    attempts: int | None = Field(default=None, description="Tries so far, retries included.")
+    cancel_requested: bool = False
+    batch_id: str | None = None
     report: Report | None = None
 
 

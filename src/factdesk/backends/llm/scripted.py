@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from factdesk.errors import LLMError
 from factdesk.plugins import Backend, Registry
 from factdesk.protocols import LLMRequest, LLMResponse
+from factdesk.settings import UNHASHED
 
 Responder = Callable[[LLMRequest], str]
 Chooser = Callable[[LLMRequest, Sequence[str]], dict[str, float]]
@@ -173,7 +177,9 @@ class ScriptedLLM:
         choices: Mapping[str, Mapping[str, float] | Chooser] | None = None,
         *,
         defaults: bool = True,
+        delay_s: float = 0.0,
     ) -> None:
+        self.delay_s = delay_s
         self._answers: dict[str, str | Responder] = dict(DEFAULT_ANSWERS) if defaults else {}
         self._answers.update(answers or {})
         self._choices: dict[str, Mapping[str, float] | Chooser] = (
@@ -184,6 +190,7 @@ class ScriptedLLM:
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         self.calls.append(request)
+        time.sleep(self.delay_s)
         answer = self._answers.get(request.kind)
         if answer is None:
             raise LLMError(self.name, f"no scripted answer for prompt kind {request.kind!r}")
@@ -192,6 +199,7 @@ class ScriptedLLM:
 
     def classify(self, request: LLMRequest, choices: Sequence[str]) -> LLMResponse:
         self.calls.append(request)
+        time.sleep(self.delay_s)
         entry = self._choices.get(request.kind)
         if entry is None:
             raise LLMError(self.name, f"no scripted choice for prompt kind {request.kind!r}")
@@ -203,12 +211,25 @@ class ScriptedLLM:
         return [r.kind for r in self.calls]
 
 
+class ScriptedSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scripted_delay_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds every call waits before answering, like a model would (fault "
+        "tests kill a worker in the middle of a check; benchmarks weigh queue overhead).",
+        json_schema_extra=UNHASHED,
+    )
+
+
 def register(registry: Registry) -> None:
     registry.register(
         Backend(
             kind="llm",
             name="scripted",
             summary="Canned answers derived from each prompt: tests, demos, overhead benchmarks.",
-            factory=lambda context, options: ScriptedLLM(),
+            factory=lambda context, options: ScriptedLLM(delay_s=options.scripted_delay_s),
+            settings=ScriptedSettings,
         )
     )
