@@ -25,9 +25,6 @@ from factdesk.errors import InputError
 from factdesk.pipeline import Desk
 from factdesk.plugins import REGISTRY, backend_options, statuses
 from factdesk.settings import ServerSettings
-from factdesk.web import create_app
-from factdesk.web.guards import LISTEN_ANYWHERE
-from factdesk.web.server import serve as run_server
 
 
 @app.command()
@@ -49,6 +46,10 @@ def serve(
         )
     except ValidationError as exc:
         raise invalid(exc, "server") from exc
+    from factdesk.web import create_app  # not imported by the other commands (workers)
+    from factdesk.web.guards import LISTEN_ANYWHERE
+    from factdesk.web.server import serve as run_server
+
     desk = Desk.from_settings(settings)
     if auto_ingest:
         fill_empty_index(desk)

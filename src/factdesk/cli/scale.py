@@ -52,6 +52,7 @@ def worker(
             "FACTDESK_DATABASE_URL=postgresql://... (the procrastinate queue)."
         )
     service = JobService(desk, jobs_queue)
+    service.prepare()
     sender = WebhookSender(desk.store.deliveries, settings.webhooks)
     sender.start()
     err.print(f"factdesk worker: {concurrency} job(s) at a time, model {desk.model_name}")

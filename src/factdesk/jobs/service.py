@@ -38,7 +38,7 @@ from factdesk.errors import (
 from factdesk.jobs.homelock import HomeLock
 from factdesk.jobs.ledger import CANCELLED, JobLedger, check_webhook_url
 from factdesk.pipeline import Desk, resume_check, run_check
-from factdesk.pipeline.understand import clean_question
+from factdesk.pipeline.understand import clean_question, detect_language
 from factdesk.protocols import JobAttempt, JobQueue, JobStore
 from factdesk.published import Job, JobKind, JobStatus, StageEvent
 from factdesk.records import CheckRecord, new_id, utcnow
@@ -195,6 +195,12 @@ class JobService:
         if record is not None:
             self.store.checks.mark_running_failed(record.id, INTERRUPTED)
         self._end(job, "interrupted", INTERRUPTED)
+
+    def prepare(self) -> None:
+        """Load now what a first check would load while holding the interpreter lock (the
+        language detector's models: seconds on a small CPU). A worker does this before it
+        starts its heartbeat, so that its queue never takes a busy worker for a dead one."""
+        detect_language("Was the Eiffel Tower built for the 1889 World's Fair?")
 
     def start(self) -> None:
         self.queue.start(self.run)
