@@ -6,27 +6,16 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 from tests.conftest import CORPUS
+from tests.test_cli import factdesk
 
 from factdesk.backends.embed.hashing import HashingEmbedder
 from factdesk.backends.search.local import LocalIndex
 from factdesk.jobs.homelock import HomeLock
 
 QUESTIONS = [f"Was the Eiffel Tower finished in {1885 + n}?" for n in range(5)]
-
-
-def factdesk(env, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "factdesk.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture

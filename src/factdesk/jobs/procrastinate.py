@@ -33,7 +33,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.schema import SchemaManager
 from pydantic import BaseModel, ConfigDict, Field
 
-from factdesk.errors import ConfigError, RetryLaterError
+from factdesk.errors import RetryLaterError
 from factdesk.plugins import Backend, BuildContext, Registry
 from factdesk.protocols import JobAttempt, JobHandler
 from factdesk.settings import UNHASHED
@@ -174,13 +174,7 @@ class ProcrastinateQueue:
 
 
 def _build(context: BuildContext, options: ProcrastinateSettings) -> ProcrastinateQueue:
-    url = context.settings.database_url.get_secret_value()
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            "The procrastinate queue needs FACTDESK_DATABASE_URL=postgresql://... (the "
-            "database that holds the store)."
-        )
-    return ProcrastinateQueue(url, options)
+    return ProcrastinateQueue(context.settings.postgres_url("procrastinate queue"), options)
 
 
 def register(registry: Registry) -> None:

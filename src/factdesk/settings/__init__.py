@@ -158,6 +158,15 @@ class Settings(BaseSettings):
             file_secret_settings,
         )
 
+    def postgres_url(self, needed_by: str) -> str:
+        """`database_url`, which must name a PostgreSQL database for `needed_by`."""
+        url = self.database_url.get_secret_value()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                f"The {needed_by} needs FACTDESK_DATABASE_URL=postgresql://user:password@host/db."
+            )
+        return url
+
     @property
     def models_dir(self) -> Path:
         return self.models.dir or self.home / "models"

@@ -11,28 +11,17 @@ from pathlib import Path
 
 from factdesk.plugins import Backend, NoSettings, Registry
 from factdesk.sqlitedb import Database
-from factdesk.store.batches import SQLBatches
-from factdesk.store.catalog import SQLCatalog
-from factdesk.store.checks import SQLChecks
-from factdesk.store.deliveries import SQLDeliveries
-from factdesk.store.jobs import SQLJobs
 from factdesk.store.migrations import sqlite_scripts
-from factdesk.store.tokens import SQLTokens
+from factdesk.store.parts import SQLStore
 
 
-class SQLiteStore:
+class SQLiteStore(SQLStore):
     """Every part of the store on one connection to one file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = Database(path, sqlite_scripts(), "store")
-        self.reports = SQLCatalog(self._db, lambda check_id: self.checks.report(check_id))
-        self.checks = SQLChecks(self._db, self.reports)
-        self.jobs = SQLJobs(self._db)
-        self.batches = SQLBatches(self._db)
-        self.deliveries = SQLDeliveries(self._db)
-        self.tokens = SQLTokens(self._db)
-        self.checks.publish_unpublished()
+        super().__init__(self._db)
 
     @property
     def schema_version(self) -> int:

@@ -13,15 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from factdesk.errors import ConfigError
 from factdesk.plugins import Backend, BuildContext, Registry
 from factdesk.settings import UNHASHED, Settings
-from factdesk.store.batches import SQLBatches
-from factdesk.store.catalog import SQLCatalog
-from factdesk.store.checks import SQLChecks
-from factdesk.store.deliveries import SQLDeliveries
-from factdesk.store.jobs import SQLJobs
 from factdesk.store.migrations import postgres_scripts
+from factdesk.store.parts import SQLStore
 from factdesk.store.postgres.db import PostgresDatabase
 from factdesk.store.postgres.listen import JobListener
-from factdesk.store.tokens import SQLTokens
 
 
 class PostgresSettings(BaseModel):
@@ -41,7 +36,7 @@ class PostgresSettings(BaseModel):
     )
 
 
-class PostgresStore:
+class PostgresStore(SQLStore):
     """Every part of the store in one PostgreSQL database."""
 
     def __init__(self, url: str, options: PostgresSettings | None = None) -> None:
@@ -50,13 +45,7 @@ class PostgresStore:
             url, options.pool_min, options.pool_max, postgres_scripts(), "store"
         )
         self._listener = JobListener(url)
-        self.reports = SQLCatalog(self._db, lambda check_id: self.checks.report(check_id))
-        self.checks = SQLChecks(self._db, self.reports)
-        self.jobs = SQLJobs(self._db, self._listener.subscribe)
-        self.batches = SQLBatches(self._db)
-        self.deliveries = SQLDeliveries(self._db)
-        self.tokens = SQLTokens(self._db)
-        self.checks.publish_unpublished()
+        super().__init__(self._db, self._listener.subscribe)
 
     @property
     def schema_version(self) -> int:
@@ -67,25 +56,16 @@ class PostgresStore:
         self._db.close()
 
 
-def database_url(settings: Settings) -> str:
-    url = settings.database_url.get_secret_value()
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            "The postgres store needs FACTDESK_DATABASE_URL=postgresql://user:password@host/db."
-        )
-    return url
-
-
 def _missing_url(settings: Settings, options: PostgresSettings) -> str | None:
     try:
-        database_url(settings)
+        settings.postgres_url("postgres store")
     except ConfigError as exc:
         return str(exc)
     return None
 
 
 def _build(context: BuildContext, options: PostgresSettings) -> PostgresStore:
-    return PostgresStore(database_url(context.settings), options)
+    return PostgresStore(context.settings.postgres_url("postgres store"), options)
 
 
 def register(registry: Registry) -> None:

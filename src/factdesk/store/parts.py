@@ -1,0 +1,30 @@
+"""A store made of the shared SQL parts over one database: what SQLite and PostgreSQL
+stores have in common, so each engine's store only says how to open its database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from factdesk.store.batches import SQLBatches
+from factdesk.store.catalog import SQLCatalog
+from factdesk.store.checks import SQLChecks
+from factdesk.store.deliveries import SQLDeliveries
+from factdesk.store.jobs import SQLJobs
+from factdesk.store.sql import SQLDatabase
+from factdesk.store.tokens import SQLTokens
+
+Subscribe = Callable[[Callable[[str], None]], Callable[[], None] | None]
+
+
+class SQLStore:
+    """Checks, report pages, jobs, batches, webhook deliveries and tokens on `db`.
+    Finished checks made before checks published themselves get their pages now."""
+
+    def __init__(self, db: SQLDatabase, subscribe: Subscribe | None = None) -> None:
+        self.reports = SQLCatalog(db, lambda check_id: self.checks.report(check_id))
+        self.checks = SQLChecks(db, self.reports)
+        self.jobs = SQLJobs(db, subscribe)
+        self.batches = SQLBatches(db)
+        self.deliveries = SQLDeliveries(db)
+        self.tokens = SQLTokens(db)
+        self.checks.publish_unpublished()
