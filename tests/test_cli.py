@@ -20,14 +20,14 @@ def env(cli_env):
     return cli_env
 
 
-def factdesk(env, *args, stdin=None):
+def factdesk(env, *args, stdin=None, timeout=120):
     return subprocess.run(
         [sys.executable, "-m", "factdesk.cli", *args],
         env=env,
         capture_output=True,
         text=True,
         input=stdin,
-        timeout=120,
+        timeout=timeout,
     )
 
 

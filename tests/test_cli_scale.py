@@ -30,7 +30,7 @@ def test_a_batch_file_is_checked_written_in_order_and_resumed(env, tmp_path):
     source = tmp_path / "claims.csv"
     source.write_text("question\n" + "".join(f'"{q}"\n' for q in QUESTIONS))
     out, table = tmp_path / "results.jsonl", tmp_path / "results.csv"
-    first = factdesk(env, "batch", str(source), "--out", str(out), "--csv", str(table))
+    first = factdesk(env, "batch", str(source), "--out", str(out), "--csv", str(table), timeout=900)
     assert first.returncode == 0, first.stderr
     results = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["question"] for r in results] == QUESTIONS
@@ -40,7 +40,7 @@ def test_a_batch_file_is_checked_written_in_order_and_resumed(env, tmp_path):
     db = tmp_path / "home" / "factdesk.sqlite3"
     with sqlite3.connect(db) as conn:  # two were interrupted, say, by a restart
         conn.execute("UPDATE jobs SET status='interrupted' WHERE batch_index IN (1, 3)")
-    again = factdesk(env, "batch", str(source), "--out", str(out))
+    again = factdesk(env, "batch", str(source), "--out", str(out), timeout=900)
     assert again.returncode == 0, again.stderr
     assert "Resuming batch" in again.stderr and "2 question(s) queued again" in again.stderr
     resumed = [json.loads(line) for line in out.read_text().splitlines()]

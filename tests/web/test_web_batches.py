@@ -237,3 +237,25 @@ def test_a_batch_counts_against_its_address_open_jobs_unless_a_token_sends_it(ho
     assert full.status_code == 429 and "already has 4 checks" in full.text
     assert sent_with_a_token.status_code == 202 and sent_with_a_token.json()["total"] == 6
     assert len(hooked.store.jobs.with_status("queued")) == 1 + 3 + 6
+
+
+def test_resuming_a_batch_on_a_live_server_leaves_its_running_jobs_running(hooked, llm):
+    hooked.settings.server.workers = 1
+    release = gate(llm, "understand")
+    with TestClient(create_app(hooked)) as client:
+        batch_id = client.post("/api/batches", json=QUESTIONS[:2]).json()["id"]
+        lines = client.get(f"/api/batches/{batch_id}/results.jsonl").text.splitlines()
+        first, second = (json.loads(line)["job_id"] for line in lines)
+        wait_until(
+            lambda: client.get(f"/api/checks/{first}").json()["status"] == "running",
+            10,
+            "running",
+        )
+        assert client.post(f"/api/checks/{second}/cancel").json()["status"] == "cancelled"
+        resumed = client.post(f"/api/batches/{batch_id}/resume")
+        still = client.get(f"/api/checks/{first}").json()["status"]
+        release.set()
+        progress = _finished(client, batch_id)
+    assert resumed.status_code == 202 and resumed.json()["counts"] == {"running": 1, "queued": 1}
+    assert still == "running"  # this server's own worker runs it: it is not settled
+    assert progress["counts"] == {"done": 2}

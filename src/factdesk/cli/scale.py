@@ -115,7 +115,7 @@ def _queue_and_wait(
         batches.submit(questions, webhook, batch_id=batch_id)
         err.print(f"Batch {batch_id}: {len(questions)} question(s) queued.")
     else:
-        again = batches.resume(batch_id)
+        again = batches.resume(batch_id, settle=service.queue.embedded)  # it holds the home
         err.print(f"Resuming batch {batch_id}: {again} question(s) queued again.")
     sender = WebhookSender(store.deliveries, settings.webhooks)
     if service.queue.embedded:  # nobody else will run them

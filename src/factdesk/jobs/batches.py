@@ -126,8 +126,20 @@ class Batches:
         client: str = "",
     ) -> Batch:
         """Store and queue a batch; a question that cannot be checked refuses it whole, and
-        so does a `client` whose share of open jobs it would overrun (RateLimitedError; see
-        `JobService.admitted`)."""
+        so does a `client` whose share of open jobs it would overrun."""
+        return self.queue(*self.prepare(questions, webhook_url, token_id, batch_id, client))
+
+    def prepare(
+        self,
+        questions: list[str],
+        webhook_url: str | None = None,
+        token_id: str | None = None,
+        batch_id: str | None = None,
+        client: str = "",
+    ) -> tuple[Batch, list[Job]]:
+        """The batch and its jobs, checked but not stored (InputError names the question
+        that cannot be checked); `client` is the address whose share of open jobs they
+        count against (see `JobService.admitted`)."""
         if not questions:
             raise InputError("The batch has no questions.")
         if len(questions) > self.max_questions:
@@ -153,7 +165,12 @@ class Batches:
             token_id=token_id,
             created_at=utcnow(),
         )
-        with self.service.admitted(client, len(jobs)):
+        return batch, jobs
+
+    def queue(self, batch: Batch, jobs: list[Job]) -> Batch:
+        """Store a prepared batch with its jobs in one transaction, then queue them; a
+        client over its share of open jobs is refused with RateLimitedError."""
+        with self.service.admitted(jobs[0].client if jobs else "", len(jobs)):
             self.store.batches.add(batch, jobs)
         for job in jobs:
             self.service.queue.enqueue(job.id)
@@ -202,22 +219,24 @@ class Batches:
             result.url = summary.url
         return result
 
-    def resume(self, batch_id: str) -> int:
-        """Queue again the batch's jobs that failed, were interrupted or were cancelled,
-        and hand the queue those still waiting; under an embedded queue, first settle the
-        ones a stopped process left running. Returns how many were queued again."""
+    def resume(self, batch_id: str, client: str = "", settle: bool = False) -> int:
+        """Queue again the batch's jobs that failed, were interrupted or were cancelled
+        (each counts against `client`'s share of open jobs), and hand the queue those
+        still waiting. With `settle` (only for a process that holds the home, as `factdesk
+        batch` does under an embedded queue), first settle the ones a stopped process left
+        running; a live server never does, since its own running jobs are not stopped.
+        Returns how many were queued again."""
         self.get(batch_id)
-        embedded = self.service.queue.embedded
         again = 0
         for job in self.store.jobs.in_batch(batch_id):
-            if job.status == "running" and embedded:
+            if job.status == "running" and settle:
                 self.service.settle(job)
                 job = self.service.get(job.id)
             if job.status == "queued":
                 self.service.queue.enqueue(job.id)
             elif job.status in ("failed", "interrupted", "cancelled"):
                 try:
-                    self.service.retry(job.id)
+                    self.service.retry(job.id, client)
                     again += 1
                 except ConflictError:  # another process retried it first
                     continue

@@ -96,11 +96,15 @@ async def start_batch(
 ) -> BatchProgress:
     """Queue every question as a job of its own; follow `GET /api/batches/{id}`."""
     questions, webhook = await _upload(request)
-    token_id = spend_checks(request, len(questions))
+    token = getattr(request.state, "token", None)
     client = job_client(request)
-    batch = await anyio.to_thread.run_sync(
-        lambda: state.batches.submit(questions, webhook or webhook_url, token_id, client=client)
+    prepared, jobs = await anyio.to_thread.run_sync(
+        lambda: state.batches.prepare(
+            questions, webhook or webhook_url, token and token.id, client=client
+        )
     )
+    spend_checks(request, len(jobs))  # only a batch that can run spends the quota
+    batch = await anyio.to_thread.run_sync(state.batches.queue, prepared, jobs)
     response.headers["Location"] = f"/api/batches/{batch.id}"
     return await anyio.to_thread.run_sync(state.batches.progress, batch.id)
 
@@ -130,6 +134,6 @@ def batch_results_csv(id: str, state: State) -> PlainTextResponse:
     responses=WRITE_RESPONSES,
     summary="Queue a batch's failed, interrupted or cancelled questions again",
 )
-def resume_batch(id: str, state: State) -> BatchProgress:
-    state.batches.resume(id)
+def resume_batch(id: str, request: Request, state: State) -> BatchProgress:
+    state.batches.resume(id, job_client(request))
     return state.batches.progress(id)
