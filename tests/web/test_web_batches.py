@@ -176,7 +176,7 @@ def test_signatures_carry_a_timestamp_that_expires():
 
 
 def test_queued_and_running_jobs_can_be_cancelled_finished_ones_not(hooked, llm):
-    release = gate(llm, "plan")
+    release = gate(llm, "understand")  # plans a local search without the model
     with TestClient(create_app(hooked)) as client:
         running = client.post("/api/checks", json={"question": QUESTION}).json()
         wait_until(
@@ -190,7 +190,7 @@ def test_queued_and_running_jobs_can_be_cancelled_finished_ones_not(hooked, llm)
         stopped = wait_for(client, running["id"])
         finished = check(client, "Is Paris the capital of France?")
         again = client.post(f"/api/checks/{finished['id']}/cancel")
-    assert stopped["status"] == "cancelled" and "before its search stage" in stopped["error"]
+    assert stopped["status"] == "cancelled" and "before its plan stage" in stopped["error"]
     assert again.status_code == 409
     with TestClient(create_app(hooked, start_workers=False)) as idle:
         queued = idle.post("/api/checks", json={"question": QUESTION}).json()
