@@ -13,6 +13,7 @@ Each backend kind has one Protocol: `LLM`, `Embedder`, `SearchBackend`, `PageFet
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -174,6 +175,14 @@ class JobStore(Protocol):
 
     def open_jobs(self, client: str) -> int:
         """How many of a client's jobs are queued or running."""
+        ...
+
+    def admitting(self, client: str) -> AbstractContextManager[int]:
+        """Hold while deciding whether to add a client's jobs, and adding them: one
+        transaction, holding a lock on the client that every process's `admitting` for
+        it waits for, that yields `open_jobs(client)` and commits what is added inside
+        (or nothing, when the block raises). Counting and adding is then atomic across
+        servers and workers, not only within one process."""
         ...
 
     def set_events(self, job_id: str, events: Sequence[StageEvent]) -> None: ...

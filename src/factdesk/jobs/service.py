@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
@@ -82,7 +81,6 @@ class JobService:
         self.store = desk.store
         self.jobs = desk.store.jobs
         self.ledger = JobLedger(desk.store, desk.settings)
-        self._admitting = threading.Lock()  # counting a client's jobs and adding one is atomic
 
     def serving(self) -> AbstractContextManager[object]:
         """Hold for a server's life: the home's lock when the queue's workers live in this
@@ -115,13 +113,17 @@ class JobService:
 
     @contextmanager
     def admitted(self, client: str, adding: int = 1) -> Iterator[None]:
-        """Hold while adding `adding` jobs for `client`: counting its jobs and adding them is
-        atomic, and a client whose queued and running jobs would go over
-        `server.jobs_per_client` is refused with RateLimitedError."""
-        with self._admitting:
-            cap = self.desk.settings.server.jobs_per_client
-            held = self.jobs.open_jobs(client) if cap and client else 0
-            if client and cap and held + adding > cap:
+        """Hold while adding `adding` jobs for `client`; a client whose queued and running
+        jobs would go over `server.jobs_per_client` is refused with RateLimitedError. The
+        count and the jobs added inside are one transaction under the client's lock in
+        the database (`JobStore.admitting`), so two servers or workers admitting for the
+        same client at once cannot both take its last slot."""
+        cap = self.desk.settings.server.jobs_per_client
+        if not (client and cap):
+            yield
+            return
+        with self.jobs.admitting(client) as held:
+            if held + adding > cap:
                 message = (
                     f"This address already has {held} checks queued or running; wait for one "
                     "to finish."

@@ -1,14 +1,17 @@
 """Jobs in the store's database: what the queue runs, with their events and their check.
 
 The `jobs` table is the truth about every job, whichever queue runs it; conditional
-updates keep two workers from claiming one job, and a refresh takes a lock on its page
-so that two servers never queue two refreshes of it. Statements run on both engines.
+updates keep two workers from claiming one job, a refresh takes a lock on its page
+so that two servers never queue two refreshes of it, and admitting a client's jobs
+takes a lock on the client so that two servers never both fill its last open slot.
+Statements run on both engines.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from factdesk.published import Job, JobStatus, StageEvent
@@ -90,6 +93,12 @@ class SQLJobs:
             (client,),
         )
         return int(row["n"]) if row is not None else 0
+
+    @contextmanager
+    def admitting(self, client: str) -> Iterator[int]:
+        with self._db.transaction():
+            self._db.lock(f"client:{client}")
+            yield self.open_jobs(client)
 
     def set_events(self, job_id: str, events: Sequence[StageEvent]) -> None:
         self.update(job_id, events=json.dumps([e.model_dump() for e in events]))
