@@ -162,6 +162,14 @@ def test_jobs_finish_only_while_running_and_count_per_client(engine_desk):
     assert jobs.open_jobs("10.0.0.9") == 1
 
 
+def test_a_job_keeps_the_token_it_was_asked_with_unpublished(engine_desk):
+    jobs = engine_desk.store.jobs
+    jobs.add(_job("t1", token_id="a1b2c3d4"))
+    jobs.add(_job("t2"))
+    assert (jobs.get("t1").token_id, jobs.get("t2").token_id) == ("a1b2c3d4", None)
+    assert "token_id" not in jobs.get("t1").model_dump()  # never published
+
+
 def test_a_finished_check_is_never_overwritten_by_a_second_attempt(engine_desk):
     first = run_check(engine_desk, QUESTION)
     again = engine_desk.store.checks.load(first.id)

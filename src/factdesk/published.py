@@ -52,6 +52,12 @@ class Job(BaseModel):
         description="The address the job was asked for from: it caps a client's open jobs "
         "and is never published.",
     )
+    token_id: str | None = Field(
+        default=None,
+        exclude=True,
+        description="The API token (from `factdesk tokens create`) the job was asked for "
+        "with: only it may read the job's webhook deliveries. Never published.",
+    )
     batch_id: str | None = Field(default=None, description="The batch this job belongs to.")
     batch_index: int | None = Field(default=None, description="Its place in the batch, from 0.")
     webhook_url: str | None = Field(

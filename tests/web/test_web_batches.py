@@ -33,6 +33,12 @@ def hooked(desk):
     return desk
 
 
+def _owner(desk):
+    """The headers of a new API token: the webhook deliveries of what it creates are its."""
+    _, presented = tokens.create(desk.store.tokens, "owner", rate_per_minute=0, daily_quota=0)
+    return {"Authorization": f"Bearer {presented}"}
+
+
 def _finished(client, batch_id, timeout=60.0):
     deadline = time.monotonic() + timeout
     while True:
@@ -44,9 +50,10 @@ def _finished(client, batch_id, timeout=60.0):
 
 
 def test_a_json_batch_runs_every_question_and_signs_its_webhook(hooked):
+    owner = _owner(hooked)
     with webhook_receiver() as receiver, TestClient(create_app(hooked)) as client:
         body = {"questions": QUESTIONS, "webhook_url": receiver.url}
-        started = client.post("/api/batches", json=body)
+        started = client.post("/api/batches", json=body, headers=owner)
         assert started.status_code == 202, started.text
         batch_id = started.json()["id"]
         assert started.headers["location"] == f"/api/batches/{batch_id}"
@@ -57,7 +64,7 @@ def test_a_json_batch_runs_every_question_and_signs_its_webhook(hooked):
         table = list(
             csv.DictReader(io.StringIO(client.get(f"/api/batches/{batch_id}/results.csv").text))
         )
-        deliveries = client.get(f"/api/checks/{batch_id}/deliveries").json()
+        deliveries = client.get(f"/api/checks/{batch_id}/deliveries", headers=owner).json()
     results = [json.loads(line) for line in lines]
     assert [r["question"] for r in results] == QUESTIONS
     assert [r["index"] for r in results] == list(range(6))
@@ -130,14 +137,16 @@ def test_a_batch_may_be_larger_than_a_single_request_but_not_unbounded(hooked):
 
 
 def test_a_check_webhook_is_retried_with_backoff_until_delivered(hooked):
+    owner = _owner(hooked)
     with (
         webhook_receiver(statuses=[500, 503]) as receiver,
         TestClient(create_app(hooked)) as client,
     ):
-        job = client.post("/api/checks", json={"question": QUESTION, "webhook_url": receiver.url})
+        body = {"question": QUESTION, "webhook_url": receiver.url}
+        job = client.post("/api/checks", json=body, headers=owner)
         done = wait_for(client, job.json()["id"])
         wait_until(lambda: len(receiver.received) == 3, 30, "three tries")
-        deliveries = client.get(f"/api/checks/{done['id']}/deliveries").json()
+        deliveries = client.get(f"/api/checks/{done['id']}/deliveries", headers=owner).json()
     assert [(d["status"], d["attempts"], d["last_status"]) for d in deliveries] == [
         ("delivered", 3, 200)
     ]
@@ -152,16 +161,19 @@ def test_a_check_webhook_is_retried_with_backoff_until_delivered(hooked):
 def test_a_webhook_to_a_private_address_is_refused_by_the_ssrf_guard(hooked):
     hooked.settings.webhooks.allow_hosts = []
     hooked.settings.webhooks.attempts = 1
+    owner = _owner(hooked)
     with webhook_receiver() as receiver, TestClient(create_app(hooked)) as client:
-        job = client.post("/api/checks", json={"question": QUESTION, "webhook_url": receiver.url})
+        body = {"question": QUESTION, "webhook_url": receiver.url}
+        job = client.post("/api/checks", json=body, headers=owner)
+        deliveries = f"/api/checks/{job.json()['id']}/deliveries"
         wait_for(client, job.json()["id"])
 
         def tried():
-            found = client.get(f"/api/checks/{job.json()['id']}/deliveries").json()
+            found = client.get(deliveries, headers=owner).json()
             return found and found[0]["status"] == "failed"
 
         wait_until(tried, 30, "the refused delivery")
-        delivery = client.get(f"/api/checks/{job.json()['id']}/deliveries").json()[0]
+        delivery = client.get(deliveries, headers=owner).json()[0]
     assert receiver.received == []
     assert "127.0.0.1" in delivery["last_error"] and "loopback" in delivery["last_error"]
 

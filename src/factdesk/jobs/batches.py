@@ -38,7 +38,11 @@ class BatchProgress(BaseModel):
     created_at: Any
     finished_at: Any = None
     results_url: str
-    webhook_url: str | None = None
+    deliveries_url: str | None = Field(
+        default=None,
+        description="Where the batch's webhook deliveries are listed (to the API token that "
+        "created it), when it has a webhook. The webhook's URL itself is not shown.",
+    )
 
 
 class BatchResult(BaseModel):
@@ -153,7 +157,11 @@ class Batches:
             try:
                 jobs.append(
                     self.service.new_job(
-                        question, client=client, batch_id=batch_id, batch_index=index
+                        question,
+                        client=client,
+                        token_id=token_id,
+                        batch_id=batch_id,
+                        batch_index=index,
                     )
                 )
             except InputError as exc:
@@ -195,7 +203,7 @@ class Batches:
             created_at=batch.created_at,
             finished_at=batch.finished_at,
             results_url=f"/api/batches/{batch.id}/results.jsonl",
-            webhook_url=batch.webhook_url,
+            deliveries_url=f"/api/checks/{batch.id}/deliveries" if batch.webhook_url else None,
         )
 
     def results(self, batch_id: str) -> list[BatchResult]:

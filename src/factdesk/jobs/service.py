@@ -96,9 +96,11 @@ class JobService:
         report_id: str | None = None,
         webhook_url: str | None = None,
         client: str = "",
+        token_id: str | None = None,
         **batch: Any,
     ) -> Job:
-        """A queued job, not yet stored; an invalid question raises InputError."""
+        """A queued job, not yet stored; an invalid question raises InputError. `token_id`
+        is the API token that asks for it, the only one that may read its deliveries."""
         return Job(
             id=secrets.token_hex(6),
             kind=kind,
@@ -108,6 +110,7 @@ class JobService:
             created_at=utcnow(),
             webhook_url=check_webhook_url(webhook_url, self.desk.settings.webhooks),
             client=client,
+            token_id=token_id,
             **batch,
         )
 
@@ -134,10 +137,17 @@ class JobService:
                 raise RateLimitedError(message, retry_after=30)
             yield
 
-    def submit(self, question: str, client: str = "", *, webhook_url: str | None = None) -> Job:
+    def submit(
+        self,
+        question: str,
+        client: str = "",
+        *,
+        webhook_url: str | None = None,
+        token_id: str | None = None,
+    ) -> Job:
         """Queue a check; an invalid question or webhook URL raises InputError, a client
         over its share of open jobs RateLimitedError."""
-        job = self.new_job(question, webhook_url=webhook_url, client=client)
+        job = self.new_job(question, webhook_url=webhook_url, client=client, token_id=token_id)
         with self.admitted(client):
             self.jobs.add(job)
         self.queue.enqueue(job.id)

@@ -24,7 +24,7 @@ _COLUMNS = frozenset(
 )
 _INSERT = (
     "INSERT INTO jobs(id, kind, question, status, report_id, created_at, client, batch_id, "
-    "batch_index, webhook_url) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    "batch_index, webhook_url, token_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -40,6 +40,7 @@ def job_values(job: Job) -> tuple[Any, ...]:
         job.batch_id,
         job.batch_index,
         job.webhook_url,
+        job.token_id,
     )
 
 

@@ -116,6 +116,8 @@ _SCALE = """
     ALTER TABLE jobs ADD COLUMN batch_index INTEGER;
     ALTER TABLE jobs ADD COLUMN webhook_url TEXT;
     ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+    -- the API token a job was asked for with: who may read its webhook deliveries
+    ALTER TABLE jobs ADD COLUMN token_id TEXT;
     CREATE INDEX jobs_batch ON jobs(batch_id, batch_index);
     CREATE TABLE batches (
         id TEXT PRIMARY KEY,

@@ -6,6 +6,7 @@ nothing is global, so tests run many apps side by side.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -53,6 +54,7 @@ def web(request: Request) -> WebState:
 
 State = Annotated[WebState, Depends(web)]
 bearer = HTTPBearer(auto_error=False, description="The API token, when the server sets one.")
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def client_of(request: Request) -> str:
@@ -71,10 +73,7 @@ def read_guard(request: Request) -> None:
     web(request).guards.reads.take(client_of(request))
 
 
-def write_guard(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
+def write_guard(request: Request, credentials: Bearer) -> None:
     """API writes need a token when the server says so. A token made by `factdesk tokens
     create` spends its own per-minute allowance, counted in the store so that it holds
     across replicas; other writes spend the client address's allowance."""
@@ -93,6 +92,22 @@ def write_guard(
             "This server requires an API token for writes: `Authorization: Bearer fdk_...`."
         )
     state.guards.check_token(given)
+
+
+def created_with(state: WebState, token_id: str | None, given: Bearer) -> bool:
+    """Whether `given` is the credential a job or batch was created with: the API token
+    `token_id` (its secret compared in constant time by `tokens.authenticate`, then its
+    id), or, for one created without such a token, the server's `api_token`. A job or
+    batch asked for with no credential at all has no owner who can prove it."""
+    presented = given.credentials if given else ""
+    if token_id is None:
+        return bool(state.guards.token) and state.guards.token_ok(presented)
+    token = (
+        tokens.authenticate(state.desk.store.tokens, presented)
+        if tokens.looks_like_token(presented)
+        else None
+    )
+    return token is not None and secrets.compare_digest(token.id.encode(), token_id.encode())
 
 
 def spend_checks(request: Request, checks: int) -> str | None:

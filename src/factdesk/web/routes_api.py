@@ -22,9 +22,11 @@ from factdesk.errors import NotFoundError
 from factdesk.published import CheckPage, Job, WebhookDelivery
 from factdesk.records import Category
 from factdesk.web.deps import (
+    Bearer,
     State,
     WebState,
     client_of,
+    created_with,
     job_client,
     read_guard,
     spend_checks,
@@ -115,8 +117,10 @@ def start_check(
 ) -> CheckView:
     """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done.
     With `webhook_url`, a signed notice is POSTed there when it has finished."""
-    spend_checks(request, 1)
-    job = state.jobs.submit(body.question, job_client(request), webhook_url=body.webhook_url)
+    token_id = spend_checks(request, 1)
+    job = state.jobs.submit(
+        body.question, job_client(request), webhook_url=body.webhook_url, token_id=token_id
+    )
     response.headers["Location"] = f"/api/checks/{job.id}"
     return job_view(state, job)
 
@@ -176,10 +180,18 @@ def cancel_check(id: str, state: State) -> CheckView:
 
 
 @router.get("/checks/{id}/deliveries", summary="Webhook deliveries of a job or a batch")
-def job_deliveries(id: str, state: State) -> list[WebhookDelivery]:
+def job_deliveries(id: str, state: State, given: Bearer) -> list[WebhookDelivery]:
     """Every delivery of the job's (or batch's) webhook: status, tries, the receiver's last
-    answer or error, and the exact body that was signed."""
-    return state.desk.store.deliveries.for_target(id)
+    answer or error, and the exact body that was signed. They show the webhook's URL,
+    which may carry its receiver's secret, so only the API token the job or batch was
+    created with may read them (the server's `api_token` for one created with it). Any
+    other request gets the same 404 as an unknown id, so ids cannot be probed."""
+    store = state.desk.store
+    owner = store.jobs.get(id) or store.batches.get(id)
+    allowed = created_with(state, owner.token_id if owner else None, given)
+    if owner is None or not allowed:
+        raise NotFoundError(f"No job or batch has the id {id!r}.")
+    return store.deliveries.for_target(id)
 
 
 @router.get(
