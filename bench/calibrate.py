@@ -175,7 +175,8 @@ def folds_of(n: int, folds: int, seed: int = 13) -> list[int]:
 
 
 def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[VerdictLabel, float]:
-    """A claim's verdict under `params`, by factdesk.verdict itself."""
+    """A claim's verdict under `params`, by factdesk.verdict itself (its rules read the
+    traced topic gate and point; older traces count every passage on topic, no point)."""
     b_yes, b_no, b_ref, b_mix, b_nee, weight, gate = params
     claim = Claim(id="C1", text=trace.claims[0] if trace.claims else "")
     evidence = []
@@ -199,6 +200,7 @@ def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[VerdictLabel, float]
             Evidence(
                 key=key,
                 relevance=item.relevance,
+                on_topic=item.on_topic,
                 judgements=judgements,
                 passage=Passage(id=item.passage, doc_id=item.passage, title="", text=""),
             )
@@ -210,6 +212,7 @@ def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[VerdictLabel, float]
         log_bias=(0.0, b_ref, b_mix, b_nee),
         passage_weight=weight,
         min_top_relevance=gate,
+        point=trace.point,
     )
     return verdict.label, verdict.confidence
 
