@@ -4,7 +4,7 @@ from factdesk.backends.llm.scripted import ScriptedLLM
 from factdesk.pipeline.compose import compose, translate
 from factdesk.pipeline.followup import acceptable, followups
 from factdesk.pipeline.write import answer_the_point, deciding_facts, name_the_subject, stands_alone
-from factdesk.records import Claim, Draft, PointCheck, Section, Understanding, Verdict
+from factdesk.records import Claim, ClaimVerdict, Draft, PointCheck, Section, Understanding, Verdict
 
 SPANISH = Understanding(
     question="¿Se construyó el muro de Berlín en 1975?",
@@ -26,6 +26,9 @@ def _spanish(request):
             "La construcción comenzó el 13 de agosto de 1961 [1]."
         ),
         "The wall divided Berlin [2].": "El muro dividió Berlín.",  # lost its citation
+        "Every passage that takes a side contradicts the claim.": (
+            "Todos los pasajes que toman partido contradicen la afirmación."
+        ),
     }
     return "\n".join(
         f"{n}. {done.get(line.split('. ', 1)[1], line.split('. ', 1)[1])}"
@@ -95,10 +98,16 @@ def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict(
     )
     point = PointCheck(question="When was the Berlin Wall built?", claimed="1975")
     llm = ScriptedLLM({"translate": _spanish})
-    composed, questions = compose(
+    ruled = ClaimVerdict(
+        claim_id="C1",
+        label="refuted",
+        confidence=0.9,
+        reason="Every passage that takes a side contradicts the claim.",
+    )
+    composed, questions, explained = compose(
         llm,
         SPANISH,
-        REFUTED,
+        REFUTED.model_copy(update={"per_claim": [ruled]}),
         draft,
         ["When was the Berlin Wall built?"],
         point,
@@ -120,6 +129,11 @@ def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict(
     asked = [r.variables["lines"] for r in llm.calls if r.kind == "translate"]
     assert asked[-1] == "1. When was the Berlin Wall built?"
     assert "When was the Berlin Wall built?" not in asked[0].split("\n")[-1]
+    # the method trail says why the rule decided, in the reader's language too
+    assert explained.per_claim[0].reason == (
+        "Todos los pasajes que toman partido contradicen la afirmación."
+    )
+    assert explained.label == "refuted" and explained.per_claim[0].confidence == 0.9
 
 
 def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
@@ -127,7 +141,7 @@ def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
         question="When was the Berlin Wall built?", claimed="1975", outcome="unanswered"
     )
     conflicting = REFUTED.model_copy(update={"label": "conflicting", "summary": "Discrepan."})
-    composed, _ = compose(
+    composed, _, _ = compose(
         ScriptedLLM({"translate": _spanish}),
         SPANISH,
         conflicting,

@@ -237,7 +237,7 @@ def followup(run: StepContext) -> str:
 
 
 def compose(run: StepContext) -> str:
-    run.trail.draft, run.trail.followups = compose_stage.compose(
+    run.trail.draft, run.trail.followups, run.trail.verdict = compose_stage.compose(
         run.writer,
         run.understanding,
         run.verdict,
