@@ -155,6 +155,19 @@ def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
     limits = composed.sections[0].body
     assert "«¿Cuándo se construyó el muro de Berlín?»" in limits
     assert "discrepan sobre la afirmación «¿Se construyó el muro de Berlín en 1975»" in limits
+    # an answer was found but could not be compared: its section answers, so no limit
+    answered = point.model_copy(update={"answer": "in 1961", "keys": [1]})
+    composed, _, _ = compose(
+        ScriptedLLM({"translate": _spanish}),
+        SPANISH,
+        conflicting,
+        Draft(sections=[]),
+        [],
+        answered,
+        considered=12,
+        used=3,
+    )
+    assert "¿Cuándo se construyó" not in composed.sections[0].body
 
 
 def test_deciding_facts_are_the_point_then_the_next_section():

@@ -99,7 +99,9 @@ def compose(
     verdict with the reasons its rules gave (shown in the method trail) translated too."""
     language = understanding.language
     sections = [s for s in draft.sections if s.kind == "evidence"]
-    open_point = point is not None and point.outcome == "unanswered"
+    # Open only when no passage gave an answer: an answer the comparison could not
+    # decide is in the point's section, and a limit saying "not answered" would contradict it.
+    open_point = point is not None and point.outcome == "unanswered" and not point.keys
     open_point = open_point and verdict.label != "not_enough_evidence"
     reasons = [v.reason for v in verdict.per_claim if v.reason]
     texts = [*(s.heading for s in sections), *(s.body for s in sections), *draft.facts]

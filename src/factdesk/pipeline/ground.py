@@ -118,6 +118,40 @@ def borrowed_subject(sentence: str, title: str, text: str) -> bool:
     return name not in title.lower() and name not in opening
 
 
+_HEAD = re.compile(
+    r"^((?:[A-Z][\w'-]*\s+){0,3}[A-Z][\w'-]+)\s+(?:was|is|were|are|has|had|became|remains)\b"
+)
+_PRONOUNS = {"he", "she", "it", "they", "this", "these", "that", "there", "his", "her", "its"}
+
+
+def _head(sentence: str) -> tuple[list[str], str] | None:
+    """The name a sentence opens with ("Batu Khan" in "Batu Khan was ..."), lower-cased
+    word by word, and what follows it; None when it opens otherwise."""
+    found = _HEAD.match(sentence.strip())
+    if found is None or found.group(1).split()[0].lower() in _PRONOUNS:
+        return None
+    return found.group(1).lower().split(), sentence.strip()[found.end(1) :]
+
+
+def swapped_subject(sentence: str, text: str) -> bool:
+    """The sentence is one of the passage's sentences with another name at its head:
+    "Genghis Khan was a Mongol ruler and founder of the Golden Horde" written from
+    "Batu Khan was a Mongol ruler and founder of the Golden Horde". Every other word is
+    the passage's, so word overlap passes it, and a small model reading it says yes.
+    A shorter form of the same name ("Tesla was" for "Nikola Tesla was") is no swap."""
+    written = _head(citations.strip_citations(sentence))
+    if written is None:
+        return False
+    name, rest = written[0], content_words(written[1])
+    for source in citations.split_sentences(text):
+        found = _head(source)
+        if found is None or name[0] in found[0] or not rest:
+            continue
+        if len(rest & content_words(found[1])) / len(rest) >= 0.8:
+            return True
+    return False
+
+
 class _Checker:
     """Caches verdicts per (sentence, passage) so no pair is judged twice."""
 
@@ -144,6 +178,9 @@ class _Checker:
             return self._cache[(sentence, key)]
         lexical = self.lexical(sentence, key)
         passage = self.evidence[key].passage
+        if swapped_subject(sentence, passage.text):
+            self._cache[(sentence, key)] = 0.0
+            return 0.0
         doubtful = restates(sentence, self.claim) or borrowed_subject(
             sentence, passage.title, passage.text
         )
@@ -285,11 +322,28 @@ def _source_stance(items: Sequence[Evidence], decided: Mapping[int, StanceLabel]
     return "context"
 
 
+def _quoted_on_subject(texts: Sequence[str], subjects: Sequence[str]) -> set[int]:
+    """The evidence keys cited by a sentence of the report that names the subject."""
+    return {
+        key
+        for text in texts
+        for sentence in citations.split_cited(text)
+        if mentions(sentence.text, subjects)
+        for key in sentence.keys
+    }
+
+
 def number_sources(
-    draft: Draft, evidence: Sequence[Evidence], point: PointCheck | None = None
+    draft: Draft,
+    evidence: Sequence[Evidence],
+    point: PointCheck | None = None,
+    subjects: Sequence[str] = (),
 ) -> tuple[Draft, list[Source]]:
     """Replace evidence keys with source numbers by first appearance; list the sources.
-    The passages a decided `point` cites take its side."""
+    The passages a decided `point` cites take its side. A source takes a side in the list
+    only when the reader can see it speak of the subject: its title names it, or a
+    sentence citing it does ("The Mongol Empire was the largest contiguous empire in
+    history" is cited as context to a check of whether Genghis Khan founded it)."""
     side: dict[str, StanceLabel] = {"differ": "refutes", "agree": "supports"}
     decided = (
         {k: side[point.outcome] for k in point.keys} if point and point.outcome in side else {}
@@ -303,12 +357,16 @@ def number_sources(
         draft.bottom_line,
     ]
     numbers = citations.number_sources((citations.parse_keys(t) for t in texts), key_to_doc)
+    quoted = _quoted_on_subject(texts, subjects) | set(decided)
     mapping = {key: numbers[doc] for key, doc in key_to_doc.items() if doc in numbers}
 
     sources: list[Source] = []
     for doc, n in sorted(numbers.items(), key=lambda item: item[1]):
         items = [by_key[k] for k, d in key_to_doc.items() if d == doc]
         first = items[0].passage
+        seen_on_subject = (
+            not subjects or mentions(first.title, subjects) or any(e.key in quoted for e in items)
+        )
         sources.append(
             Source(
                 n=n,
@@ -318,7 +376,7 @@ def number_sources(
                 outlet=first.outlet,
                 published=first.published,
                 source_type=first.source_type,
-                stance=_source_stance(items, decided),
+                stance=_source_stance(items, decided) if seen_on_subject else "context",
                 passage_ids=[e.passage.id for e in items],
             )
         )

@@ -220,7 +220,7 @@ def ground(run: StepContext) -> str:
         run.understanding.subjects[0] if run.understanding.subjects else "",
     )
     run.trail.draft, run.trail.sources = ground_stage.number_sources(
-        grounded, run.trail.evidence, run.trail.point
+        grounded, run.trail.evidence, run.trail.point, run.understanding.subjects
     )
     run.trail.grounding = grounding
     return (
