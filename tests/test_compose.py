@@ -217,6 +217,9 @@ def test_a_summary_never_opens_a_fact_with_a_pronoun():
     ]
     assert not stands_alone("It fell in 1989 [3].") and stands_alone("Its wall [1].") is False
     assert stands_alone("Italy joined [1].") and stands_alone("Theirs was Hebrew.") is True
+    assert not stands_alone("Like Saturn's largest moon, Titan, it is larger than Mercury [2].")
+    assert not stands_alone("In 1961, he flew [1].")
+    assert stands_alone("In 1961, Gagarin flew [1].")
     only = [Section(heading="x", body="It opened in 1889 [1].")]
     assert deciding_facts([], only, claim) == ["It opened in 1889 [1]."]  # better than none
 

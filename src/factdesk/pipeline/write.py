@@ -78,13 +78,16 @@ def _repeats(sentence: str, others: Sequence[str]) -> bool:
 
 
 _DANGLING = re.compile(
-    r"(?:he|she|it|they|this|these|those|his|her|its|their|him|them|there)\b", re.I
+    r"(?:[^,]{0,60},\s*){0,3}(?:he|she|it|they|this|these|those|his|her|its|their|him|them|there)\b",
+    re.I,
 )
 
 
 def stands_alone(sentence: str) -> bool:
-    """A summary sentence cannot open with a pronoun: its referent was in the section
-    ("He is best known for..." led a summary about the Eiffel Tower)."""
+    """A summary sentence cannot open with a pronoun, nor give one as the subject after
+    an opening phrase: its referent was in the section ("He is best known for..." led a
+    summary about the Eiffel Tower; "Like Saturn's largest moon, Titan, it is larger than
+    Mercury" one about Mercury, "it" being Ganymede)."""
     return _DANGLING.match(citations.strip_citations(sentence).lstrip()) is None
 
 
