@@ -9,9 +9,9 @@ from factdesk.pipeline.ground import (
     check_contract,
     ground,
     lexical_support,
-    number_sources,
     swapped_subject,
 )
+from factdesk.pipeline.sources import number_sources
 from factdesk.records import (
     Draft,
     Evidence,
