@@ -3,7 +3,13 @@
 from factdesk.backends.llm.scripted import ScriptedLLM
 from factdesk.pipeline.compose import compose, translate
 from factdesk.pipeline.followup import acceptable, followups
-from factdesk.pipeline.write import answer_the_point, deciding_facts, name_the_subject, stands_alone
+from factdesk.pipeline.write import (
+    answer_the_point,
+    as_fact,
+    deciding_facts,
+    name_the_subject,
+    stands_alone,
+)
 from factdesk.records import Claim, ClaimVerdict, Draft, PointCheck, Section, Understanding, Verdict
 
 SPANISH = Understanding(
@@ -288,3 +294,39 @@ def test_follow_ups_ask_about_the_topic_and_never_repeat_a_rejected_claim():
         "What else is known about Berlin Wall?",
         "How is Berlin Wall remembered today?",
     ]
+
+
+def test_a_fact_is_stated_about_the_world_not_about_the_sources():
+    # Point statements the local model wrote for AVeriTeC dev claims, each cited and led
+    # summaries, sections and bottom lines ("Refuted: Yes.").
+    assert as_fact("These passages say that the World Bank was established in 1944 [1].") == (
+        "The World Bank was established in 1944 [1]."
+    )
+    assert as_fact("In the passage, it is stated that McMurray voted for it in 2018 [1].") == (
+        "McMurray voted for it in 2018 [1]."
+    )
+    assert as_fact("According to the passages, Paris is the capital of France [1].") == (
+        "Paris is the capital of France [1]."
+    )
+    assert as_fact("Yes [1].") == "" and as_fact("Yes.") == ""
+    assert as_fact("The passage discusses why the sky turned red over Oregon [2].") == ""
+    assert as_fact("These passages do not mention Bill Gates [1].") == ""
+    # Facts that merely start with the same words are kept as written.
+    assert as_fact("The text of the treaty was signed in 1951 [1].") == (
+        "The text of the treaty was signed in 1951 [1]."
+    )
+    assert as_fact("No evidence links the vaccine to autism [3].") == (
+        "No evidence links the vaccine to autism [3]."
+    )
+
+
+def test_a_framed_section_sentence_leads_the_summary_without_its_frame():
+    sections = [
+        Section(
+            heading="World Bank",
+            body="The passage discusses the Bretton Woods conference [1]. "
+            "These passages say that the World Bank was established in 1944 [2].",
+        )
+    ]
+    claim = "The World Bank was established in 1944."
+    assert deciding_facts([], sections, claim) == ["The World Bank was established in 1944 [2]."]
