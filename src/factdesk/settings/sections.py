@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
@@ -115,6 +116,55 @@ class PipelineSettings(BaseModel):
     )
     ground_llm_pass: float = Field(
         default=0.5, description="The model's Yes probability a cited sentence needs."
+    )
+
+
+class TextSettings(BaseModel):
+    """Checking a whole text, web page or transcript (`factdesk check --text/--url`)."""
+
+    max_chars: int = Field(
+        default=100_000,
+        ge=100,
+        description="Longest text checked, in characters of the plain text read from the "
+        "input; a longer one is refused with an error, never cut.",
+    )
+    max_file_bytes: int = Field(
+        default=20 * 2**20, ge=1024, description="Largest input file read (PDFs are bulky)."
+    )
+    max_claims: int = Field(
+        default=10, ge=0, description="Check-worthy claims checked per text, best ranked first."
+    )
+    extraction: Literal["sentences", "model"] = Field(
+        default="sentences",
+        description="`sentences`: every sentence is a candidate that the model classifies "
+        "and makes self-contained (robust with a small model); `model`: the model also "
+        "splits sentences into atomic claims, per chunk, as JSON.",
+    )
+    fact_log_bias: float = Field(
+        default=1.0,
+        description="Log offset of the Fact answer when a sentence is classified: above 0 "
+        "a borderline statement is checked rather than called an opinion.",
+    )
+    chunk_chars: int = Field(
+        default=1200,
+        ge=200,
+        description="Characters of sentences sent together to the model in `model` extraction.",
+    )
+    context_sentences: int = Field(
+        default=2,
+        ge=0,
+        description="Sentences before a claim shown to the model to resolve its pronouns.",
+    )
+    duplicate_similarity: float = Field(
+        default=0.85,
+        ge=0.0,
+        le=1.0,
+        description="Word similarity at which two claims of a text are merged into one.",
+    )
+    sections_per_claim: int = Field(
+        default=1,
+        ge=1,
+        description="Evidence sections written per checked claim (its cited paragraph).",
     )
 
 
