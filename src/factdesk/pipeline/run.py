@@ -4,7 +4,8 @@
 and saves it after every stage, so a crash or Ctrl-C leaves a failed record with
 everything done so far; `resume_check` continues such a record after its last
 finished stage. `research_only` runs the stages up to the verdict without storing
-anything, for evaluation.
+anything, for evaluation; `check_unstored` runs them all without storing, for the
+claims of a whole text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from factdesk.errors import CheckInterrupted, FactdeskError
 from factdesk.pipeline.desk import Desk
 from factdesk.pipeline.ground import check_contract
 from factdesk.pipeline.metering import MeteredLLM
-from factdesk.pipeline.steps import RESEARCH_STAGES, STEPS, StepContext
+from factdesk.pipeline.steps import RESEARCH_STAGES, STAGES, STEPS, StepContext
 from factdesk.pipeline.understand import clean_question
 from factdesk.records import CheckRecord, Report, StageUsage, Trail, new_id, utcnow
 
@@ -83,6 +84,31 @@ def research_only(desk: Desk, question: str, observer: Observer | None = None) -
     trail = new_trail(desk, cleaned)
     _advance(desk, trail, observer or SilentObserver(), stages=RESEARCH_STAGES)
     return trail
+
+
+def check_unstored(
+    desk: Desk, question: str, observer: Observer | None = None, *, followups: bool = True
+) -> CheckRecord:
+    """Every stage (the follow-up questions only when asked for) without storing: one
+    claim of a whole text, whose overview is what gets stored. The record holds the
+    trail and the report."""
+    cleaned = clean_question(question, desk.settings.pipeline.max_question_chars)
+    started = utcnow()
+    record = CheckRecord(
+        id=new_id(),
+        question=cleaned,
+        status="running",
+        created_at=started,
+        updated_at=started,
+        settings_hash=desk.settings_hash,
+        trail=new_trail(desk, cleaned),
+    )
+    stages = STAGES if followups else tuple(s for s in STAGES if s != "followup")
+    _advance(desk, record.trail, observer or SilentObserver(), stages=stages)
+    record.report = report_of(record)
+    record.status, record.verdict = "done", record.report.verdict.label
+    record.category = record.report.category
+    return record
 
 
 def report_of(record: CheckRecord) -> Report:
