@@ -1,7 +1,12 @@
-"""`factdesk check`, `resume`, `list` and `show`: running checks and reading stored ones."""
+"""`factdesk check`, `resume`, `list` and `show`: running checks and reading stored ones.
+
+`check --text FILE|-` and `check --url URL` check every claim of a whole text and print
+its overview (not stored); a question is checked and stored as before.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -22,12 +27,17 @@ from factdesk.cli.base import (
     load_settings,
     shown,
 )
+from factdesk.errors import InputError
 from factdesk.ingest import ingest_sample
 from factdesk.pipeline import Desk, resume_check, run_check
 from factdesk.pipeline.understand import clean_question
-from factdesk.plugins import build_store
-from factdesk.records import CheckRecord
+from factdesk.pipeline.wholetext import check_text
+from factdesk.plugins import BuildContext, build_fetcher, build_store
+from factdesk.records import CheckRecord, SourceText
 from factdesk.render import render
+from factdesk.render_overview import render_overview
+from factdesk.settings import Settings
+from factdesk.texts import read_path, read_url
 
 
 def fill_empty_index(desk: Desk) -> None:
@@ -57,7 +67,24 @@ def _publish(record: CheckRecord, home: str, fmt: str, out: OutOption) -> None:
 
 @app.command()
 def check(
-    question: Annotated[str, typer.Argument(help="The question or claim to check.")],
+    question: Annotated[
+        str | None, typer.Argument(help="The question or claim to check.", show_default=False)
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text",
+            help="Check a whole text instead: a .txt .md .html .pdf .srt or .vtt file, "
+            "or - for standard input.",
+        ),
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Check a whole web page instead.")
+    ] = None,
+    max_claims: Annotated[
+        int | None,
+        typer.Option(help="Claims of a text to check (default FACTDESK_TEXTS__MAX_CLAIMS).", min=0),
+    ] = None,
     fmt: FormatOption = "md",
     out: OutOption = None,
     preset: PresetOption = None,
@@ -65,15 +92,37 @@ def check(
         bool, typer.Option(help="Load the sample if the index is empty.")
     ] = True,
 ) -> None:
-    """Research a question and publish a cited report (stored; see `factdesk list`)."""
+    """Research a question and publish a cited report (stored; see `factdesk list`), or
+    check every claim of a text or web page and print its annotated overview."""
     check_format(fmt)
+    if sum(given is not None for given in (question, text, url)) != 1:
+        raise InputError("Give a question, or --text FILE, or --url URL (one of them).")
     settings = load_settings(preset)
+    if question is None:
+        if max_claims is not None:
+            settings.texts.max_claims = max_claims
+        source = _read_text(settings, text, url)
+        desk = Desk.from_settings(settings)
+        if auto_ingest:
+            fill_empty_index(desk)
+        overview = check_text(desk, source, ConsoleObserver())
+        emit(render_overview(overview, fmt), out)
+        return
     cleaned = clean_question(question, settings.pipeline.max_question_chars)
     desk = Desk.from_settings(settings)
     if auto_ingest:
         fill_empty_index(desk)
     record = run_check(desk, cleaned, ConsoleObserver())
     _publish(record, str(settings.home), fmt, out)
+
+
+def _read_text(settings: Settings, path: str | None, url: str | None) -> SourceText:
+    """The text to check, read before any model is loaded so bad input fails fast."""
+    if path is not None:
+        return read_path(path, settings.texts, sys.stdin.buffer)
+    assert url is not None  # the command checked that one of the two is given
+    with err.status("reading the page…"):
+        return read_url(build_fetcher(BuildContext(settings)), url, settings.texts)
 
 
 @app.command()
