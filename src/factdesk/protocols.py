@@ -6,7 +6,7 @@ records that search, fetch and store backends exchange are named for type checke
 only (`factdesk.records`, `factdesk.published`).
 
 Each backend kind has one Protocol: `LLM`, `Embedder`, `SearchBackend`, `PageFetcher`,
-`Store` (with its three parts `CheckStore`, `ReportCatalog`, `JobStore`) and `JobQueue`.
+`Store` (with its parts `CheckStore`, `ReportCatalog`, `JobStore`, `TextCheckStore`) and `JobQueue`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from factdesk.published import CheckPage, Job, JobStatus, ReportSummary, StageEvent, VersionInfo
-    from factdesk.records import CheckRecord, CheckStatus, Fetched, Hit, Report
+    from factdesk.records import CheckRecord, CheckStatus, Fetched, Hit, Report, TextCheckRecord
 
 
 class ChatMessage(BaseModel):
@@ -176,13 +176,22 @@ class JobStore(Protocol):
     def with_status(self, status: JobStatus) -> list[Job]: ...
 
 
+class TextCheckStore(Protocol):
+    """Whole texts checked over the web, each with its overview once done."""
+
+    def save(self, record: TextCheckRecord) -> None: ...
+
+    def load(self, text_id: str) -> TextCheckRecord: ...
+
+
 @runtime_checkable
 class Store(Protocol):
-    """Where checks, report pages and jobs live; one database behind all three."""
+    """Where checks, report pages, jobs and whole-text checks live; one database."""
 
     checks: CheckStore
     reports: ReportCatalog
     jobs: JobStore
+    texts: TextCheckStore
 
     def close(self) -> None: ...
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -201,7 +202,7 @@ def to_html(overview: Overview) -> str:
     )
 
 
-def overview_context(overview: Overview) -> dict[str, object]:
+def overview_context(overview: Overview) -> dict[str, Any]:
     """What both overview templates (the export and the web page) need."""
     w = Wording(overview.language)
     return {

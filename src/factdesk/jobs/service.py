@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager, nullcontext
 from factdesk.errors import (
     ConflictError,
     FactdeskError,
+    InputError,
     NotFoundError,
     RateLimitedError,
     redact,
@@ -31,13 +32,18 @@ from factdesk.jobs.homelock import HomeLock
 from factdesk.jobs.inprocess import InProcessQueue
 from factdesk.pipeline import Desk, resume_check, run_check
 from factdesk.pipeline.understand import clean_question
-from factdesk.protocols import JobQueue, JobStore
+from factdesk.pipeline.wholetext import check_text, claim_note, recheck_claim
+from factdesk.plugins import BuildContext, build_fetcher
+from factdesk.protocols import JobQueue, JobStore, PageFetcher
 from factdesk.published import Job, JobKind, JobStatus, StageEvent
-from factdesk.records import CheckRecord, utcnow
+from factdesk.records import CheckRecord, TextCheckRecord, new_id, utcnow
+from factdesk.texts import read_pasted, read_url
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "The server stopped while this check was running; retry it to run it again."
 UNEXPECTED = "The check stopped on an unexpected error; it is logged on the server."
+TEXT_KINDS = frozenset({"text", "text_claim"})
+TITLE_CHARS = 150
 
 
 class JobObserver:
@@ -68,6 +74,7 @@ class JobService:
     def __init__(self, desk: Desk, queue: JobQueue) -> None:
         self.desk, self.queue = desk, queue
         self.jobs = desk.store.jobs
+        self._pages: PageFetcher | None = None  # reads the pages of texts sent as a URL
         self._admitting = threading.Lock()  # counting a client's jobs and adding one is atomic
 
     def serving(self) -> AbstractContextManager[object]:
@@ -131,6 +138,52 @@ class JobService:
             self.queue.enqueue(job_id)
         return self.get(job_id)
 
+    def submit_text(self, *, text: str | None, url: str | None, client: str = "") -> Job:
+        """Read a pasted text or a web page and queue the check of its claims; input that
+        cannot be read raises InputError before anything is stored."""
+        cfg = self.desk.settings.texts
+        if text is not None:
+            source = read_pasted(text, cfg)
+        elif url is not None:
+            source = read_url(self._fetcher(), url, cfg)
+        else:
+            raise InputError("Send a text or a url to check.")
+        now = utcnow()
+        record = TextCheckRecord(
+            id=new_id(), status="running", created_at=now, updated_at=now, source=source
+        )
+        title = (source.title or source.text.strip().split("\n", 1)[0])[:TITLE_CHARS]
+        job = self._new(title, "text", None, client).model_copy(update={"check_id": record.id})
+        with self._admitting:
+            self._admit(client)
+            self.desk.store.texts.save(record)
+            self.jobs.add(job)
+        self.queue.enqueue(job.id)
+        return job
+
+    def refresh_claim(self, text_id: str, n: int, client: str = "") -> Job:
+        """Queue a new check of claim `n` of a checked text."""
+        overview = self.desk.store.texts.load(text_id).overview
+        if overview is None:
+            raise ConflictError(f"Text {text_id} has not been checked yet.")
+        claim = next((c for c in overview.claims if c.n == n), None)
+        if claim is None:
+            raise NotFoundError(f"Text {text_id} has no claim {n}.")
+        if not claim.checked:
+            raise ConflictError(f"Claim {n} was not checked ({claim.reason}).")
+        job = self._new(claim.text[:TITLE_CHARS], "text_claim", None, client)
+        job = job.model_copy(update={"check_id": text_id, "claim": n})
+        with self._admitting:
+            self._admit(client)
+            self.jobs.add(job)
+        self.queue.enqueue(job.id)
+        return job
+
+    def _fetcher(self) -> PageFetcher:
+        if self._pages is None:
+            self._pages = self.desk.fetcher or build_fetcher(BuildContext(self.desk.settings))
+        return self._pages
+
     def get(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)
         if job is None:
@@ -169,6 +222,10 @@ class JobService:
         job = self.get(job_id)
         observer = JobObserver(self.jobs, job.id)
         try:
+            if job.kind in TEXT_KINDS:
+                self._run_text(job, observer)
+                self._finish(job.id, "done")
+                return
             if job.check_id is not None:  # a retry continues the check it started
                 record = resume_check(self.desk, job.check_id, observer)
             else:
@@ -180,6 +237,31 @@ class JobService:
         except Exception:  # a bug must fail one job, not kill the worker
             log.exception("job %s failed", job.id)
             self._finish(job.id, "failed", error=UNEXPECTED)
+
+    def _run_text(self, job: Job, observer: JobObserver) -> None:
+        """Check a whole text, or one of its claims again, and store its overview; a
+        failed text check is stored failed (a failed claim refresh leaves the overview)."""
+        assert job.check_id is not None  # text jobs are made with their text's id
+        texts = self.desk.store.texts
+        record = texts.load(job.check_id)
+        try:
+            if job.kind == "text":
+                record.overview = check_text(
+                    self.desk, record.source, observer, overview_id=record.id
+                )
+            elif record.overview is not None and job.claim is not None:
+                stage = f"claim {job.claim}"
+                observer.stage_started(stage)
+                record.overview = recheck_claim(self.desk, record.overview, job.claim)
+                claim = next(c for c in record.overview.claims if c.n == job.claim)
+                observer.stage_finished(stage, claim.seconds, claim_note(claim))
+        except FactdeskError as exc:
+            if job.kind == "text":
+                record.status, record.error = "failed", redact(str(exc))
+                texts.save(record)
+            raise
+        record.status, record.error = "done", None
+        texts.save(record)
 
     def _done(self, job: Job, record: CheckRecord) -> None:
         placed = self.desk.store.reports.version_of(record.id)

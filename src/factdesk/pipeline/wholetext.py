@@ -59,7 +59,8 @@ def check_claim(desk: Desk, claim: TextClaim, *, followups: bool) -> TextClaim:
     )
 
 
-def _note(claim: TextClaim) -> str:
+def claim_note(claim: TextClaim) -> str:
+    """A checked claim as a progress line: its verdict and text, or its error."""
     if claim.label is None:
         return f"failed: {claim.error}"
     return f"{claim.label} ({claim.confidence or 0:.2f}): {claim.text}"
@@ -97,7 +98,7 @@ def check_text(
             observer.stage_started(stage)
             claim = check_claim(checking, claim, followups=claim is best)
             timings[stage] = claim.seconds
-            observer.stage_finished(stage, claim.seconds, _note(claim))
+            observer.stage_finished(stage, claim.seconds, claim_note(claim))
         claims.append(claim)
     method = OverviewMethod(
         extraction=desk.settings.texts.extraction,

@@ -10,7 +10,7 @@ shown and checked again.
 from __future__ import annotations
 
 import typing
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -119,3 +119,16 @@ class Overview(BaseModel):
     followups: list[str]
     method: OverviewMethod
     grounding: Grounding
+
+
+class TextCheckRecord(BaseModel):
+    """A stored whole-text check (the web's): the text as read, then its overview or the
+    error that stopped it. It is stored only once its input was read without error."""
+
+    id: str
+    status: Literal["running", "done", "failed"]
+    created_at: datetime
+    updated_at: datetime
+    source: SourceText
+    overview: Overview | None = None
+    error: str | None = None

@@ -257,6 +257,12 @@ class ServerSettings(BaseModel):
     )
     read_rate_per_minute: int = Field(default=600, ge=0, description="Reads per client.")
     max_body_bytes: int = Field(default=16_384, ge=256, description="Larger bodies get 413.")
+    max_text_body_bytes: int = Field(
+        default=512 * 1024,
+        ge=256,
+        description="Larger bodies of `POST /api/checks` and the text form (`POST /texts`), "
+        "which carry whole texts, get 413.",
+    )
     stale_after_days: float = Field(
         default=30.0, ge=0, description="Age at which a report shows the freshness banner."
     )

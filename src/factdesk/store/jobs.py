@@ -25,14 +25,16 @@ class SQLiteJobs:
 
     def add(self, job: Job) -> None:
         self._db.execute(
-            "INSERT INTO jobs(id, kind, question, status, report_id, created_at, client) "
-            "VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO jobs(id, kind, question, status, report_id, check_id, claim, "
+            "created_at, client) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 job.id,
                 job.kind,
                 job.question,
                 job.status,
                 job.report_id,
+                job.check_id,
+                job.claim,
                 job.created_at.isoformat(),
                 job.client,
             ),

@@ -69,4 +69,16 @@ STORE_MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN client TEXT NOT NULL DEFAULT '';
     CREATE INDEX jobs_client_status ON jobs(client, status);
     """,
+    # 4: whole texts checked over the web, each with its overview; a job's claim number
+    # (a refresh of one claim of a text)
+    """
+    CREATE TABLE text_checks (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        record TEXT NOT NULL
+    );
+    ALTER TABLE jobs ADD COLUMN claim INTEGER;
+    """,
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from factdesk.errors import NotFoundError
 from factdesk.plugins import Backend, NoSettings, Registry
-from factdesk.records import CheckRecord, CheckStatus, Report, utcnow
+from factdesk.records import CheckRecord, CheckStatus, Report, TextCheckRecord, utcnow
 from factdesk.sqlitedb import Database
 from factdesk.store.catalog import SQLiteCatalog
 from factdesk.store.jobs import SQLiteJobs
@@ -90,8 +90,36 @@ class SQLiteChecks:
         return len(rows)
 
 
+class SQLiteTextChecks:
+    """Whole-text checks, one row each, the record as JSON."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def save(self, record: TextCheckRecord) -> None:
+        record.updated_at = utcnow()
+        self._db.execute(
+            "INSERT INTO text_checks(id, status, created_at, updated_at, record) "
+            "VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status, "
+            "updated_at=excluded.updated_at, record=excluded.record",
+            (
+                record.id,
+                record.status,
+                record.created_at.isoformat(),
+                record.updated_at.isoformat(),
+                record.model_dump_json(),
+            ),
+        )
+
+    def load(self, text_id: str) -> TextCheckRecord:
+        row = self._db.row("SELECT record FROM text_checks WHERE id=?", (text_id,))
+        if row is None:
+            raise NotFoundError(f"No checked text has the id {text_id!r}.")
+        return TextCheckRecord.model_validate_json(row["record"])
+
+
 class SQLiteStore:
-    """Checks, report pages and jobs on one connection to one file."""
+    """Checks, report pages, jobs and whole-text checks on one connection to one file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -99,6 +127,7 @@ class SQLiteStore:
         self.reports = SQLiteCatalog(self._db, self._report)
         self.checks = SQLiteChecks(self._db, self.reports)
         self.jobs = SQLiteJobs(self._db)
+        self.texts = SQLiteTextChecks(self._db)
         self.checks.publish_unpublished()
 
     def _report(self, check_id: str) -> Report:

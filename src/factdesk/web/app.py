@@ -48,6 +48,7 @@ ERRORS: tuple[tuple[type[FactdeskError], int, str], ...] = (
     (BackendError, 503, "backend_error"),
 )
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+TEXT_PATHS = frozenset({"/api/checks", "/texts"})  # the bodies that may carry whole texts
 
 
 def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True) -> FastAPI:
@@ -81,7 +82,12 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     )
     app.state.web = state
     _install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=desk.settings.server.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=desk.settings.server.max_body_bytes,
+        text_bytes=desk.settings.server.max_text_body_bytes,
+        text_paths=TEXT_PATHS,
+    )
     app.add_middleware(HostAndOrigin, settings=desk.settings.server, refuse=forbidden)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -219,22 +219,31 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuses request bodies over `max_bytes` with a 413 JSON error, before any parsing.
+    """Refuses request bodies over `max_bytes` with a 413 JSON error, before any parsing;
+    the paths that take whole texts (`text_paths`) allow `text_bytes`.
 
     A declared Content-Length is checked at once; a chunked body is read up to the
     limit and then replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        text_bytes: int = 0,
+        text_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.text_bytes, self.text_paths = max(text_bytes, max_bytes), text_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self.text_bytes if scope["path"] in self.text_paths else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._too_large(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._too_large(send, limit)
             return
         chunks: list[bytes] = []
         size, more = 0, True
@@ -244,8 +253,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(send)
+            if size > limit:
+                await self._too_large(send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -261,12 +270,12 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": {
                     "code": "too_large",
-                    "message": f"The request body is over the {self.max_bytes}-byte limit.",
+                    "message": f"The request body is over the {limit}-byte limit.",
                 }
             }
         ).encode()

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from factdesk.errors import NotFoundError
+from factdesk.jobs.service import TEXT_KINDS
 from factdesk.published import CheckPage, Job
 from factdesk.records import Category
 from factdesk.web.deps import State, WebState, client_of, read_guard, write_guard
@@ -55,11 +56,29 @@ def job_view(state: WebState, job: Job) -> CheckView:
         stages=job.events,
         error=job.error,
     )
+    if job.kind in TEXT_KINDS:
+        if job.status == "done" and job.check_id:
+            view.url = f"/texts/{job.check_id}"
+            view.overview = state.desk.store.texts.load(job.check_id).overview
+        return view
     placed = (
         state.reports.version_of(job.check_id) if job.status == "done" and job.check_id else None
     )
     if placed is not None:
         _fill(view, published(state.reports, *placed))
+    return view
+
+
+def _text_view(state: WebState, text_id: str) -> CheckView:
+    """A checked text by its id, as the API shows it."""
+    try:
+        record = state.desk.store.texts.load(text_id)
+    except NotFoundError:
+        raise NotFoundError(f"No job, report or text has the id {text_id!r}.") from None
+    title = record.overview.title if record.overview else record.source.title
+    view = CheckView(id=text_id, status=record.status, question=title, error=record.error)
+    if record.overview is not None:
+        view.overview, view.url = record.overview, f"/texts/{text_id}"
     return view
 
 
@@ -79,7 +98,7 @@ def published_or_job(state: WebState, some_id: str, version: int | None = None) 
     except NotFoundError:
         if version is not None:  # the catalogue says which versions there are
             raise
-        raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
+        return _text_view(state, some_id)
     view = CheckView(id=some_id, status="done", question=page.report.question)
     _fill(view, page)
     return view
@@ -102,8 +121,14 @@ def write(
 def start_check(
     body: CheckRequest, request: Request, state: State, response: Response
 ) -> CheckView:
-    """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done."""
-    job = state.jobs.submit(body.question, client_of(request))
+    """Queue a check of a question, or of every claim of a text or web page (`text`,
+    `url`); poll `GET /api/checks/{id}` or follow its events until it is done. A text or
+    page that cannot be read is refused with 422 and nothing is stored."""
+    client = client_of(request)
+    if body.question is not None:
+        job = state.jobs.submit(body.question, client)
+    else:
+        job = state.jobs.submit_text(text=body.text, url=body.url, client=client)
     response.headers["Location"] = f"/api/checks/{job.id}"
     return job_view(state, job)
 
@@ -140,6 +165,16 @@ def get_versions(id: str, state: State) -> VersionsView:
 def refresh_check(id: str, request: Request, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
     return job_view(state, state.jobs.refresh(id, client_of(request)))
+
+
+@write(
+    "/checks/{id}/claims/{n}/refresh",
+    "Check one claim of a text again",
+    {409: {"model": ErrorBody, "description": "The claim was not checked."}},
+)
+def refresh_text_claim(id: str, n: int, request: Request, state: State) -> CheckView:
+    """Queue a new check of claim `n` of text `id`; its overview is updated when done."""
+    return job_view(state, state.jobs.refresh_claim(id, n, client_of(request)))
 
 
 @write(
