@@ -11,6 +11,10 @@ marked interrupted by another; with the embedded queue, `serving` holds the home
 lock so a second server on the same home refuses to start at all. Each client may have
 `server.jobs_per_client` jobs queued or running. A job's error is shown to anyone who
 follows it, so it is redacted, and an unexpected exception is told only to the log.
+
+A whole text (a `text` job) is read when it is submitted, so input that cannot be read
+is refused before anything is stored; its job runs `check_text` and stores the
+overview with the text, and a `text_claim` job checks one of its claims again.
 """
 
 from __future__ import annotations
