@@ -1,5 +1,6 @@
 """Whole-text evaluation: metrics on hand-made spans, resumable predictions, the CLI."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from tests.test_evaluate import CORPUS
 from factdesk.errors import InputError
 from factdesk.eval.text_metrics import covered, score_texts
 from factdesk.eval.texts import BenchmarkText, TextPrediction, predict_text, run_texts
+from factdesk.settings import TextSettings
 
 # 0         1         2         3         4         5         6
 # 0123456789012345678901234567890123456789012345678901234567890
@@ -65,6 +67,18 @@ def test_a_missed_claim_counts_as_wrong_and_a_filler_as_extracted():
     assert metrics.per_label_f1["refuted"] == 0.0
 
 
+def test_a_filler_counts_only_when_one_claim_covers_half_of_it():
+    # "Wake up!" is 32..40: two slivers of neighbouring claims cover 6 of its 8
+    # characters together, but neither takes half of it as a claim of its own.
+    slivers = _prediction(((13, 35), "supported"), ((37, 62), "refuted"))
+    assert covered((32, 40), [(13, 35), (37, 62)]) == 6 / 8
+    assert score_texts([GOLD], [slivers]).filler_rate == 0.0
+    # One claim running over the tower sentence and "Wake up!" did take it as a claim.
+    merged = _prediction(((13, 40), "supported"), ((41, 62), "refuted"))
+    metrics = score_texts([GOLD], [merged])
+    assert metrics.filler_rate == 0.5 and metrics.claim_recall == 1.0
+
+
 def test_the_claim_overlapping_most_gives_the_verdict():
     metrics = score_texts(
         [GOLD],
@@ -101,6 +115,33 @@ def test_a_text_is_predicted_with_research_only_and_appended_once(desk, tmp_path
     run_texts(desk, [item], out, progress=lambda done, total: None)
     run_texts(desk, [item], out, progress=lambda done, total: None)
     assert len(out.read_text().splitlines()) == 1
+
+
+def test_only_checked_claims_are_predicted(desk, settings):
+    """Statements shown as "not checked: ..." are no claims, and a factual one ranked
+    below max_claims gets no verdict, so neither is listed nor counts as extracted."""
+    text = (
+        "Good evening, everyone. The Eiffel Tower was built for the 1889 World's Fair. "
+        "I think it is wonderful. The capital of France is Paris. Share this post!"
+    )
+    item = BenchmarkText(
+        id="m1",
+        text=text,
+        claims=[
+            {"claim_id": "eiffel", "span": [24, 77], "label": "supported"},
+            {"claim_id": "paris", "span": [103, 134], "label": "supported"},
+        ],
+        filler_spans=[[0, 23], [78, 102], [135, 151]],
+    )
+    one = settings.model_copy(update={"texts": TextSettings(max_claims=1)})
+    found = predict_text(dataclasses.replace(desk, settings=one), item)
+    assert [(c.span, c.label) for c in found.claims] == [((24, 77), "supported")]
+    metrics = score_texts([item], [found])
+    assert metrics.filler_rate == 0.0 and metrics.claim_precision == 1.0
+    assert metrics.claim_recall == 0.5  # the ranked-out claim is missed, as a user sees it
+    everything = predict_text(desk, item)
+    assert [c.span for c in everything.claims] == [(24, 77), (103, 134)]
+    assert score_texts([item], [everything]).filler_rate == 0.0
 
 
 def test_eval_texts_cli_end_to_end(tmp_path):

@@ -2,10 +2,13 @@
 
 Spans are compared by characters. A gold claim is found when the extracted spans
 together cover at least half of it; an extracted claim is precise when at least half
-of it lies inside gold claims; a filler sentence counts as extracted when extracted
-spans cover at least half of it. A gold claim's predicted verdict is the label of the
-extracted claim overlapping it most; a claim not found counts as wrong (predicted
-"missed", which is no label's true or false positive).
+of it lies inside gold claims; a filler sentence counts as extracted only when one
+extracted claim's span covers at least half of it (the filler was taken as a claim;
+slivers of neighbouring claims that merely touch it do not add up to one). A gold
+claim's predicted verdict is the label of the extracted claim overlapping it most; a
+claim not found counts as wrong (predicted "missed", which is no label's true or false
+positive). Which statements a prediction lists is `texts.predict_text`'s business:
+only the claims the system checked.
 """
 
 from __future__ import annotations
@@ -62,6 +65,11 @@ def covered(target: Span, spans: Sequence[Span]) -> float:
     return total / length
 
 
+def taken_as_claim(filler: Span, spans: Sequence[Span]) -> bool:
+    """Whether one extracted claim covers at least half of a non-check-worthy sentence."""
+    return any(covered(filler, [span]) >= 0.5 for span in spans)
+
+
 def _verdicts(item: BenchmarkText, prediction: TextPrediction) -> list[tuple[str, str]]:
     """(gold label, predicted label or MISSED) for every gold claim of a text."""
     spans = [c.span for c in prediction.claims]
@@ -92,7 +100,7 @@ def score_texts(
         extracted += len(spans)
         precise += sum(covered(s, golds) >= 0.5 for s in spans)
         fillers += len(item.filler_spans)
-        fillers_taken += sum(covered(f, spans) >= 0.5 for f in item.filler_spans)
+        fillers_taken += sum(taken_as_claim(f, spans) for f in item.filler_spans)
         verdicts += _verdicts(item, prediction)
     confusion: dict[str, dict[str, int]] = {
         g: dict.fromkeys([*VERDICT_LABELS, MISSED], 0) for g in VERDICT_LABELS

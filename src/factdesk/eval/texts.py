@@ -71,7 +71,15 @@ def done_text_ids(out: Path) -> set[str]:
 
 def predict_text(desk: Desk, item: BenchmarkText) -> TextPrediction:
     """The checked claims of one text, one entry per place each is said, with their
-    verdicts. A claim whose check fails gets the no-verdict a failed check publishes."""
+    verdicts. A claim whose check fails gets the no-verdict a failed check publishes.
+
+    Only claims the system checked are listed. Statements classified as not check-worthy
+    (shown as "not checked: opinion" in an overview) are not claims, so listing them
+    would count every sentence as extracted. Factual statements ranked below
+    `max_claims` are left out too: they get no verdict, and giving them one they were
+    never checked for (not enough evidence) would score work not done; a text with more
+    claims than `max_claims` loses recall instead, which is what a user of
+    `check --text` would see."""
     started = time.perf_counter()
     source = SourceText(text=item.text, kind="text")
     try:
