@@ -7,6 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from tests.test_cli import assert_clean_error, corpus, factdesk  # noqa: F401
 
+from factdesk.store.sqlite import SQLiteStore
+
 TEXT = (
     "Good evening, everyone. The Eiffel Tower was built for the 1889 World's Fair. "
     "I think it is wonderful. Share this post!"
@@ -36,6 +38,34 @@ def test_a_text_file_gets_an_overview_with_a_claim_list(env, tmp_path):
     start, end = claims[1]["span"]
     assert TEXT[start:end] == "The Eiffel Tower was built for the 1889 World's Fair."
     assert claims[1]["sources"] == [1]
+
+
+def test_a_checked_text_is_stored_listed_shown_and_resumed(env, settings, tmp_path):
+    path = tmp_path / "speech.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    done = factdesk(env, "check", "--text", str(path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    overview = json.loads(done.stdout)
+    assert f"Stored as {overview['id']}" in done.stderr
+    listed = factdesk(env, "list")
+    assert overview["id"] in listed.stdout and "1 claim checked" in listed.stdout
+    assert "text:" in listed.stdout  # the title follows, wrapped to the terminal
+    shown = factdesk(env, "show", overview["id"], "--format", "json")
+    assert shown.returncode == 0 and json.loads(shown.stdout) == overview
+    # a text whose check was stopped: shown with its error, then finished by resume
+    store = SQLiteStore(settings.db_path)
+    stopped = store.texts.load(overview["id"]).model_copy(
+        update={"id": "e5c0000002", "status": "failed", "overview": None, "error": "stopped"}
+    )
+    store.texts.save(stopped)
+    store.close()
+    failed = factdesk(env, "show", "e5c0000002")
+    assert failed.returncode == 1 and "Text e5c0000002 is failed: stopped" in failed.stderr
+    resumed = factdesk(env, "resume", "e5c0000002", "--format", "json")
+    assert resumed.returncode == 0, resumed.stderr
+    again = json.loads(resumed.stdout)
+    assert again["id"] == "e5c0000002" and again["claims"][1]["label"] == "supported"
+    assert factdesk(env, "show", "e5c0000002").returncode == 0
 
 
 def test_standard_input_and_max_claims(env):
@@ -94,3 +124,4 @@ def test_bad_text_input_gets_one_sentence_and_exit_2(cli_env, tmp_path):
     assert_clean_error(factdesk(cli_env, "check", "Q?", "--text", "-"), 2, "one of them")
     assert_clean_error(factdesk(cli_env, "check"), 2, "one of them")
     assert_clean_error(factdesk(cli_env, "check", "--url", "ftp://x.example/a"), 2, "not an http")
+    assert "text:" not in factdesk(cli_env, "list").stdout  # nothing stored half-done

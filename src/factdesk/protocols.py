@@ -177,11 +177,19 @@ class JobStore(Protocol):
 
 
 class TextCheckStore(Protocol):
-    """Whole texts checked over the web, each with its overview once done."""
+    """Whole texts checked (from the command line or the web), each with its overview
+    once done."""
 
     def save(self, record: TextCheckRecord) -> None: ...
 
     def load(self, text_id: str) -> TextCheckRecord: ...
+
+    def recent(self, limit: int = 20) -> list[TextCheckRecord]: ...
+
+    def mark_running_failed(self, text_id: str, error: str) -> bool:
+        """Running to failed with `error`, its progress kept; False when it was not
+        running (or does not exist)."""
+        ...
 
 
 @runtime_checkable

@@ -13,8 +13,9 @@ lock so a second server on the same home refuses to start at all. Each client ma
 follows it, so it is redacted, and an unexpected exception is told only to the log.
 
 A whole text (a `text` job) is read when it is submitted, so input that cannot be read
-is refused before anything is stored; its job runs `check_text` and stores the
-overview with the text, and a `text_claim` job checks one of its claims again.
+is refused before anything is stored; its job runs `run_text`, which stores the text's
+progress claim by claim and then its overview (a retry continues after the last claim
+checked), and a `text_claim` job checks one of its claims again.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from factdesk.jobs.homelock import HomeLock
 from factdesk.jobs.inprocess import InProcessQueue
 from factdesk.pipeline import Desk, resume_check, run_check
 from factdesk.pipeline.understand import clean_question
-from factdesk.pipeline.wholetext import check_text, claim_note, recheck_claim
+from factdesk.pipeline.wholetext import claim_note, recheck_claim, run_text
 from factdesk.plugins import BuildContext, build_fetcher
 from factdesk.protocols import JobQueue, JobStore, PageFetcher
 from factdesk.published import Job, JobKind, JobStatus, StageEvent
@@ -198,9 +199,15 @@ class JobService:
         return self.jobs.get(job_id)
 
     def recover(self) -> int:
-        """Settle jobs left running by a previous server and queue the ones still waiting."""
+        """Settle jobs left running by a previous server and queue the ones still waiting.
+        A text's check is settled as a question's is: failed with its progress kept, the
+        job interrupted, and a retry continues after its last finished claim."""
         settled = 0
         for job in self.jobs.with_status("running"):
+            if job.kind in TEXT_KINDS:
+                self._recover_text(job)
+                settled += 1
+                continue
             record = self._check(job.check_id)
             if record is not None and record.status == "done":
                 self._done(job, record)
@@ -243,29 +250,39 @@ class JobService:
             self._finish(job.id, "failed", error=UNEXPECTED)
 
     def _run_text(self, job: Job, observer: JobObserver) -> None:
-        """Check a whole text, or one of its claims again, and store its overview; a
-        failed text check is stored failed (a failed claim refresh leaves the overview)."""
+        """Check a whole text (a retry continues after its last finished claim), or one
+        of its claims again, and store its overview; a failed text check is stored
+        failed with its progress (a failed claim refresh leaves the overview)."""
         assert job.check_id is not None  # text jobs are made with their text's id
+        if job.kind == "text":
+            run_text(self.desk, self.desk.store.texts.load(job.check_id), observer)
+            return
         texts = self.desk.store.texts
         record = texts.load(job.check_id)
-        try:
-            if job.kind == "text":
-                record.overview = check_text(
-                    self.desk, record.source, observer, overview_id=record.id
-                )
-            elif record.overview is not None and job.claim is not None:
-                stage = f"claim {job.claim}"
-                observer.stage_started(stage)
-                record.overview = recheck_claim(self.desk, record.overview, job.claim)
-                claim = next(c for c in record.overview.claims if c.n == job.claim)
-                observer.stage_finished(stage, claim.seconds, claim_note(claim))
-        except FactdeskError as exc:
-            if job.kind == "text":
-                record.status, record.error = "failed", redact(str(exc))
-                texts.save(record)
-            raise
+        if record.overview is not None and job.claim is not None:
+            stage = f"claim {job.claim}"
+            observer.stage_started(stage)
+            record.overview = recheck_claim(self.desk, record.overview, job.claim)
+            claim = next(c for c in record.overview.claims if c.n == job.claim)
+            observer.stage_finished(stage, claim.seconds, claim_note(claim))
         record.status, record.error = "done", None
         texts.save(record)
+
+    def _recover_text(self, job: Job) -> None:
+        """A text job a stopped server was running: done if its text was finished (a
+        claim refresh only ever leaves a finished text), else interrupted."""
+        assert job.check_id is not None  # text jobs are made with their text's id
+        texts = self.desk.store.texts
+        try:
+            finished = job.kind == "text" and texts.load(job.check_id).status == "done"
+        except NotFoundError:
+            finished = False
+        if finished:
+            self._finish(job.id, "done")
+            return
+        if job.kind == "text":
+            texts.mark_running_failed(job.check_id, INTERRUPTED)
+        self._finish(job.id, "interrupted", error=INTERRUPTED)
 
     def _done(self, job: Job, record: CheckRecord) -> None:
         placed = self.desk.store.reports.version_of(record.id)

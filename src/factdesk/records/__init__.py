@@ -15,6 +15,7 @@ from factdesk.records.overview import (
     TextCheckRecord,
     TextClaim,
     TextKind,
+    TextProgress,
     Worth,
 )
 from factdesk.records.report import (
@@ -103,6 +104,7 @@ __all__ = [
     "TextCheckRecord",
     "TextClaim",
     "TextKind",
+    "TextProgress",
     "Trail",
     "Understanding",
     "Verdict",

@@ -121,9 +121,25 @@ class Overview(BaseModel):
     grounding: Grounding
 
 
+class TextProgress(BaseModel):
+    """How far an unfinished whole-text check got, stored after its extraction and after
+    each claim: what a failed or interrupted check keeps, and what resuming it starts
+    from (only with the same settings, as a single check's trail)."""
+
+    settings_hash: str
+    sentences: int
+    claims: list[TextClaim] = Field(
+        description="Every statement in reading order; a checked claim has its verdict "
+        "(or its error) once its check finished."
+    )
+    extraction: StageUsage = Field(default_factory=StageUsage)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
 class TextCheckRecord(BaseModel):
-    """A stored whole-text check (the web's): the text as read, then its overview or the
-    error that stopped it. It is stored only once its input was read without error."""
+    """A stored whole-text check (from `check --text/--url` or the web): the text as
+    read, its progress while it runs, then its overview or the error that stopped it
+    with the progress made. It is stored only once its input was read without error."""
 
     id: str
     status: Literal["running", "done", "failed"]
@@ -131,4 +147,5 @@ class TextCheckRecord(BaseModel):
     updated_at: datetime
     source: SourceText
     overview: Overview | None = None
+    progress: TextProgress | None = None
     error: str | None = None

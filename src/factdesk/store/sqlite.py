@@ -117,6 +117,24 @@ class SQLiteTextChecks:
             raise NotFoundError(f"No checked text has the id {text_id!r}.")
         return TextCheckRecord.model_validate_json(row["record"])
 
+    def recent(self, limit: int = 20) -> list[TextCheckRecord]:
+        rows = self._db.rows(
+            "SELECT record FROM text_checks ORDER BY created_at DESC LIMIT ?", (limit,)
+        )
+        return [TextCheckRecord.model_validate_json(r["record"]) for r in rows]
+
+    def mark_running_failed(self, text_id: str, error: str) -> bool:
+        with self._db.transaction():
+            try:
+                record = self.load(text_id)
+            except NotFoundError:
+                return False
+            if record.status != "running":
+                return False
+            record.status, record.error = "failed", error
+            self.save(record)
+            return True
+
 
 class SQLiteStore:
     """Checks, report pages, jobs and whole-text checks on one connection to one file."""
