@@ -81,7 +81,7 @@ def test_every_sentence_is_kept_with_its_kind_and_only_factual_ones_are_checked(
 
 def test_the_best_ranked_claims_are_checked_and_the_rest_say_why_not():
     text = (
-        "The tower is made of iron. The tower opened in 1889 in Paris. Paris has 2 million people."
+        "The tower is made of wrought iron. The tower opened in 1889 in Paris. Paris has 2 million people."
     )
     found = extract_claims(ScriptedLLM(), _source(text), TextSettings(max_claims=2))
     checked = [c.text for c in found.claims if c.checked]
@@ -249,3 +249,13 @@ def test_transcript_claims_carry_their_times():
     )
     found = extract_claims(ScriptedLLM(), source, TextSettings())
     assert [c.times for c in found.claims] == [(0.0, 2.0), (2.0, 5.5)]
+
+
+def test_a_statement_with_nothing_specific_is_shown_as_vague_not_checked():
+    """The scripted model calls both sentences facts; only one gives something to look up."""
+    text = "Some things never change. The Eiffel Tower opened in 1889."
+    found = extract_claims(ScriptedLLM(), _source(text), TextSettings())
+    assert [(c.category, c.checked, c.reason) for c in found.claims] == [
+        ("vague", False, "nothing specific to check"),
+        ("factual", True, ""),
+    ]

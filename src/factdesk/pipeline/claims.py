@@ -24,6 +24,8 @@ from factdesk import citations
 from factdesk.errors import LLMError
 from factdesk.pipeline.align import align
 from factdesk.pipeline.answers import parse_json
+from factdesk.pipeline.specific import vague
+from factdesk.pipeline.understand import detect_language
 from factdesk.prompts import EXTRACT, STANDALONE, WORTH, WORTH_CHOICES
 from factdesk.protocols import LLM
 from factdesk.records import WORTH as WORTH_KINDS
@@ -48,6 +50,7 @@ REASONS: dict[Worth, str] = {
     "greeting": "greeting",
     "joke": "joke",
     "call_to_action": "call to action",
+    "vague": "nothing specific to check",
 }
 
 
@@ -129,9 +132,15 @@ def rank_score(text: str, probability: float) -> float:
     return round(0.85 * probability + bonus, 4)
 
 
-def classify(llm: LLM, sentence: str, fact_log_bias: float) -> tuple[Worth, float]:
+def classify(llm: LLM, sentence: str, cfg: TextSettings, language: str) -> tuple[Worth, float]:
+    """The kind of statement and its rank; a "factual" one with nothing specific to check
+    is "vague" (`specific.vague`, with the model's own Fact probability, before the bias)."""
     request = WORTH.render(sentence=clean_untrusted(sentence, MAX_SENTENCE_CHARS + 100))
-    kind, probability = _worth(llm.classify(request, tuple(WORTH_CHOICES)).probs, fact_log_bias)
+    probs = llm.classify(request, tuple(WORTH_CHOICES)).probs
+    kind, probability = _worth(probs, cfg.fact_log_bias)
+    sure = cfg.vague_fact_probability
+    if kind == "factual" and vague(sentence, probs["Fact"], language, cfg.rare_word_zipf, sure):
+        kind = "vague"
     return kind, rank_score(sentence, probability)
 
 
@@ -197,7 +206,12 @@ def _context(text: str, sentences: Sequence[Span], number: int, count: int) -> s
 
 
 def _modelled(
-    llm: LLM, text: str, sentences: Sequence[Span], chunk: list[int], cfg: TextSettings
+    llm: LLM,
+    text: str,
+    sentences: Sequence[Span],
+    chunk: list[int],
+    cfg: TextSettings,
+    language: str,
 ) -> tuple[list[Candidate], set[int]]:
     """The model's atomic claims of one chunk, and which of its sentences they cover."""
     lines = "\n".join(
@@ -223,6 +237,8 @@ def _modelled(
             continue  # words that are nowhere in the text
         kind: Worth = next((k for k in WORTH_KINDS if k == item.kind), "factual")
         quote = text[span[0] : span[1]]
+        if kind == "factual" and vague(quote, 1.0, language, cfg.rare_word_zipf, 1.0):
+            kind = "vague"
         claim = " ".join(item.claim.split())
         claim = claim if faithful(quote, claim, earlier + " " + lines) else quote
         probability = 1.0 if kind == "factual" else 0.0
@@ -277,12 +293,13 @@ def extract_claims(
     the best `cfg.max_claims` of them marked to be checked."""
     text = source.text
     sentences = split_sentences(text)
+    language = detect_language(text[:2000])
     candidates: list[Candidate] = []
     covered: set[int] = set()
     if cfg.extraction == "model":
         chunks = _chunks(text, sentences, cfg.chunk_chars)
         for done, chunk in enumerate(chunks, start=1):
-            found, seen = _modelled(llm, text, sentences, chunk, cfg)
+            found, seen = _modelled(llm, text, sentences, chunk, cfg, language)
             candidates += found
             covered |= seen
             if progress:
@@ -291,7 +308,7 @@ def extract_claims(
     for done, number in enumerate(left, start=1):
         start, end = sentences[number]
         sentence = text[start:end]
-        kind, worth = classify(llm, sentence, cfg.fact_log_bias)
+        kind, worth = classify(llm, sentence, cfg, language)
         context = _context(text, sentences, number, cfg.context_sentences)
         candidates.append(
             Candidate([(start, end)], sentence, sentence, kind, worth, False, context)

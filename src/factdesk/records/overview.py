@@ -20,7 +20,7 @@ from factdesk.records.sources import PageRecord
 
 TextKind = Literal["text", "markdown", "html", "pdf", "subtitles", "web"]
 Worth = Literal[
-    "factual", "opinion", "prediction", "question", "greeting", "joke", "call_to_action"
+    "factual", "opinion", "prediction", "question", "greeting", "joke", "call_to_action", "vague"
 ]
 WORTH: tuple[Worth, ...] = typing.get_args(Worth)
 Span = tuple[int, int]

@@ -145,6 +145,21 @@ class TextSettings(BaseModel):
         description="Log offset of the Fact answer when a sentence is classified: above 0 "
         "a borderline statement is checked rather than called an opinion.",
     )
+    rare_word_zipf: float = Field(
+        default=4.0,
+        ge=0.0,
+        description="A statement with no number or name is specific enough to check when one "
+        "of its words is rarer than this on wordfreq's Zipf scale (6: 'people', 3.9: "
+        "'masks'); otherwise it is 'vague' unless the model is sure it is a fact.",
+    )
+    vague_fact_probability: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="The model's Fact probability (before `fact_log_bias`) at which a "
+        "statement with nothing specific in it, not speaking of the writer or to the reader, "
+        "is still checked.",
+    )
     chunk_chars: int = Field(
         default=1200,
         ge=200,
