@@ -81,7 +81,8 @@ def test_every_sentence_is_kept_with_its_kind_and_only_factual_ones_are_checked(
 
 def test_the_best_ranked_claims_are_checked_and_the_rest_say_why_not():
     text = (
-        "The tower is made of wrought iron. The tower opened in 1889 in Paris. Paris has 2 million people."
+        "The tower is made of wrought iron. The tower opened in 1889 in Paris. "
+        "Paris has 2 million people."
     )
     found = extract_claims(ScriptedLLM(), _source(text), TextSettings(max_claims=2))
     checked = [c.text for c in found.claims if c.checked]
