@@ -103,6 +103,20 @@ def test_the_overview_has_the_usual_anatomy(desk, source):
     assert overview.grounding.sentences >= 2
 
 
+def test_the_follow_ups_come_from_the_best_ranked_claim_wherever_it_is(desk):
+    """The best ranked claim (a number and a name) comes second in reading order here;
+    its follow-ups were asked, the first claim's were not, and the overview showed none."""
+    text = (
+        "Gustave Eiffel's company designed and built the Eiffel Tower. "
+        "The Eiffel Tower was built for the 1889 World's Fair."
+    )
+    overview = check_text(desk, SourceText(text=text, kind="text"))
+    first, best = (c for c in overview.claims if c.checked)
+    assert best.worth > first.worth and not first.report.followups
+    assert len(overview.followups) == 3 and overview.followups == best.report.followups
+    assert "## Want to dive deeper?" in render_overview(overview, "md")
+
+
 def test_a_failed_claim_keeps_its_error_and_the_others_go_on(desk, source, llm):
     from factdesk.backends.llm.scripted import DEFAULT_ANSWERS
     from factdesk.errors import LLMError

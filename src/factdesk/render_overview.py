@@ -144,7 +144,8 @@ def to_markdown(overview: Overview) -> str:
     for s in overview.sources:
         link = f" <{s.url}>" if s.url else ""
         lines.append(f"{s.n}. **{markdown_escape(s.title)}**, {w.source_line(s)}.{link}")
-    lines += ["", f"## {w('dive_deeper')}", "", *(f"- {q}" for q in overview.followups)]
+    if overview.followups:
+        lines += ["", f"## {w('dive_deeper')}", "", *(f"- {q}" for q in overview.followups)]
     return "\n".join([*lines, "", f"## {w('method')}", "", *method_lines(overview, w), ""])
 
 

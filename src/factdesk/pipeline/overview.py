@@ -161,7 +161,8 @@ def compose_overview(
     method: OverviewMethod,
 ) -> Overview:
     numbered, sources = number_sources(claims)
-    first = next((c.report for c in numbered if c.checked and c.report is not None), None)
+    # Follow-ups are asked of the best ranked claim only, which need not come first.
+    asked = next((c.report.followups for c in numbered if c.report and c.report.followups), [])
     title = source.title or source.text.strip().split("\n", 1)[0]
     return Overview(
         id=overview_id,
@@ -175,7 +176,7 @@ def compose_overview(
         sections=sections(language, numbered),
         bottom_line=bottom_line(language, numbered),
         sources=sources,
-        followups=first.followups if first is not None else [],
+        followups=list(asked),
         method=method,
         grounding=grounding(numbered),
     )
