@@ -86,23 +86,29 @@ def research_only(desk: Desk, question: str, observer: Observer | None = None) -
     return trail
 
 
-def check_unstored(
-    desk: Desk, question: str, observer: Observer | None = None, *, followups: bool = True
-) -> CheckRecord:
-    """Every stage (the follow-up questions only when asked for) without storing: one
-    claim of a whole text, whose overview is what gets stored. The record holds the
-    trail and the report."""
+def _new_record(desk: Desk, question: str, page_id: str | None = None) -> CheckRecord:
+    """A running check of the cleaned question, its trail not yet begun."""
     cleaned = clean_question(question, desk.settings.pipeline.max_question_chars)
     started = utcnow()
-    record = CheckRecord(
+    return CheckRecord(
         id=new_id(),
         question=cleaned,
         status="running",
         created_at=started,
         updated_at=started,
         settings_hash=desk.settings_hash,
+        page_id=page_id,
         trail=new_trail(desk, cleaned),
     )
+
+
+def check_unstored(
+    desk: Desk, question: str, observer: Observer | None = None, *, followups: bool = True
+) -> CheckRecord:
+    """Every stage (the follow-up questions only when asked for) without storing: one
+    claim of a whole text, whose overview is what gets stored. The record holds the
+    trail and the report."""
+    record = _new_record(desk, question)
     stages = STAGES if followups else tuple(s for s in STAGES if s != "followup")
     _advance(desk, record.trail, observer or SilentObserver(), stages=stages)
     record.report = report_of(record)
@@ -148,18 +154,7 @@ def run_check(
 ) -> CheckRecord:
     """Run the whole pipeline and store the outcome, whatever it is. `page_id` makes the
     check the next version of that report page (a refresh)."""
-    cleaned = clean_question(question, desk.settings.pipeline.max_question_chars)
-    started = utcnow()
-    record = CheckRecord(
-        id=new_id(),
-        question=cleaned,
-        status="running",
-        created_at=started,
-        updated_at=started,
-        settings_hash=desk.settings_hash,
-        page_id=page_id,
-        trail=new_trail(desk, cleaned),
-    )
+    record = _new_record(desk, question, page_id)
     desk.store.checks.save(record)
     observer = observer or SilentObserver()
     observer.check_created(record.id)
