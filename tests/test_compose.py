@@ -3,8 +3,14 @@
 from factdesk.backends.llm.scripted import ScriptedLLM
 from factdesk.pipeline.compose import compose, translate
 from factdesk.pipeline.followup import acceptable, followups
-from factdesk.pipeline.write import answer_the_point, deciding_facts, name_the_subject, stands_alone
-from factdesk.records import Claim, Draft, PointCheck, Section, Understanding, Verdict
+from factdesk.pipeline.write import (
+    answer_the_point,
+    as_fact,
+    deciding_facts,
+    name_the_subject,
+    stands_alone,
+)
+from factdesk.records import Claim, ClaimVerdict, Draft, PointCheck, Section, Understanding, Verdict
 
 SPANISH = Understanding(
     question="¿Se construyó el muro de Berlín en 1975?",
@@ -26,6 +32,9 @@ def _spanish(request):
             "La construcción comenzó el 13 de agosto de 1961 [1]."
         ),
         "The wall divided Berlin [2].": "El muro dividió Berlín.",  # lost its citation
+        "Every passage that takes a side contradicts the claim.": (
+            "Todos los pasajes que toman partido contradicen la afirmación."
+        ),
     }
     return "\n".join(
         f"{n}. {done.get(line.split('. ', 1)[1], line.split('. ', 1)[1])}"
@@ -95,10 +104,16 @@ def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict(
     )
     point = PointCheck(question="When was the Berlin Wall built?", claimed="1975")
     llm = ScriptedLLM({"translate": _spanish})
-    composed, questions = compose(
+    ruled = ClaimVerdict(
+        claim_id="C1",
+        label="refuted",
+        confidence=0.9,
+        reason="Every passage that takes a side contradicts the claim.",
+    )
+    composed, questions, explained = compose(
         llm,
         SPANISH,
-        REFUTED,
+        REFUTED.model_copy(update={"per_claim": [ruled]}),
         draft,
         ["When was the Berlin Wall built?"],
         point,
@@ -120,6 +135,11 @@ def test_the_summary_states_the_deciding_fact_and_never_contradicts_the_verdict(
     asked = [r.variables["lines"] for r in llm.calls if r.kind == "translate"]
     assert asked[-1] == "1. When was the Berlin Wall built?"
     assert "When was the Berlin Wall built?" not in asked[0].split("\n")[-1]
+    # the method trail says why the rule decided, in the reader's language too
+    assert explained.per_claim[0].reason == (
+        "Todos los pasajes que toman partido contradicen la afirmación."
+    )
+    assert explained.label == "refuted" and explained.per_claim[0].confidence == 0.9
 
 
 def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
@@ -127,7 +147,7 @@ def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
         question="When was the Berlin Wall built?", claimed="1975", outcome="unanswered"
     )
     conflicting = REFUTED.model_copy(update={"label": "conflicting", "summary": "Discrepan."})
-    composed, _ = compose(
+    composed, _, _ = compose(
         ScriptedLLM({"translate": _spanish}),
         SPANISH,
         conflicting,
@@ -141,6 +161,19 @@ def test_with_no_fact_the_verdict_speaks_and_an_open_point_is_a_limit():
     limits = composed.sections[0].body
     assert "«¿Cuándo se construyó el muro de Berlín?»" in limits
     assert "discrepan sobre la afirmación «¿Se construyó el muro de Berlín en 1975»" in limits
+    # an answer was found but could not be compared: its section answers, so no limit
+    answered = point.model_copy(update={"answer": "in 1961", "keys": [1]})
+    composed, _, _ = compose(
+        ScriptedLLM({"translate": _spanish}),
+        SPANISH,
+        conflicting,
+        Draft(sections=[]),
+        [],
+        answered,
+        considered=12,
+        used=3,
+    )
+    assert "¿Cuándo se construyó" not in composed.sections[0].body
 
 
 def test_deciding_facts_are_the_point_then_the_next_section():
@@ -190,6 +223,9 @@ def test_a_summary_never_opens_a_fact_with_a_pronoun():
     ]
     assert not stands_alone("It fell in 1989 [3].") and stands_alone("Its wall [1].") is False
     assert stands_alone("Italy joined [1].") and stands_alone("Theirs was Hebrew.") is True
+    assert not stands_alone("Like Saturn's largest moon, Titan, it is larger than Mercury [2].")
+    assert not stands_alone("In 1961, he flew [1].")
+    assert stands_alone("In 1961, Gagarin flew [1].")
     only = [Section(heading="x", body="It opened in 1889 [1].")]
     assert deciding_facts([], only, claim) == ["It opened in 1889 [1]."]  # better than none
 
@@ -258,3 +294,39 @@ def test_follow_ups_ask_about_the_topic_and_never_repeat_a_rejected_claim():
         "What else is known about Berlin Wall?",
         "How is Berlin Wall remembered today?",
     ]
+
+
+def test_a_fact_is_stated_about_the_world_not_about_the_sources():
+    # Point statements the local model wrote for AVeriTeC dev claims, each cited and led
+    # summaries, sections and bottom lines ("Refuted: Yes.").
+    assert as_fact("These passages say that the World Bank was established in 1944 [1].") == (
+        "The World Bank was established in 1944 [1]."
+    )
+    assert as_fact("In the passage, it is stated that McMurray voted for it in 2018 [1].") == (
+        "McMurray voted for it in 2018 [1]."
+    )
+    assert as_fact("According to the passages, Paris is the capital of France [1].") == (
+        "Paris is the capital of France [1]."
+    )
+    assert as_fact("Yes [1].") == "" and as_fact("Yes.") == ""
+    assert as_fact("The passage discusses why the sky turned red over Oregon [2].") == ""
+    assert as_fact("These passages do not mention Bill Gates [1].") == ""
+    # Facts that merely start with the same words are kept as written.
+    assert as_fact("The text of the treaty was signed in 1951 [1].") == (
+        "The text of the treaty was signed in 1951 [1]."
+    )
+    assert as_fact("No evidence links the vaccine to autism [3].") == (
+        "No evidence links the vaccine to autism [3]."
+    )
+
+
+def test_a_framed_section_sentence_leads_the_summary_without_its_frame():
+    sections = [
+        Section(
+            heading="World Bank",
+            body="The passage discusses the Bretton Woods conference [1]. "
+            "These passages say that the World Bank was established in 1944 [2].",
+        )
+    ]
+    claim = "The World Bank was established in 1944."
+    assert deciding_facts([], sections, claim) == ["The World Bank was established in 1944 [2]."]

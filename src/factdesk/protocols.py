@@ -6,8 +6,8 @@ records that search, fetch and store backends exchange are named for type checke
 only (`factdesk.records`, `factdesk.published`).
 
 Each backend kind has one Protocol: `LLM`, `Embedder`, `SearchBackend`, `PageFetcher`,
-`Store` (with its parts `CheckStore`, `ReportCatalog`, `JobStore`, `BatchStore`,
-`DeliveryStore` and `TokenStore`), `JobQueue` and `WorkerQueue`.
+`Store` (with its parts `CheckStore`, `ReportCatalog`, `JobStore`, `TextCheckStore`,
+`BatchStore`, `DeliveryStore` and `TokenStore`), `JobQueue` and `WorkerQueue`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,14 @@ if TYPE_CHECKING:
         VersionInfo,
         WebhookDelivery,
     )
-    from factdesk.records import CheckRecord, CheckStatus, Fetched, Hit, Report
+    from factdesk.records import (
+        CheckRecord,
+        CheckStatus,
+        Fetched,
+        Hit,
+        Report,
+        TextCheckRecord,
+    )
 
 
 class ChatMessage(BaseModel):
@@ -265,14 +272,31 @@ class TokenStore(Protocol):
         ...
 
 
+class TextCheckStore(Protocol):
+    """Whole texts checked (from the command line or the web), each with its overview
+    once done."""
+
+    def save(self, record: TextCheckRecord) -> None: ...
+
+    def load(self, text_id: str) -> TextCheckRecord: ...
+
+    def recent(self, limit: int = 20) -> list[TextCheckRecord]: ...
+
+    def mark_running_failed(self, text_id: str, error: str) -> bool:
+        """Running to failed with `error`, its progress kept; False when it was not
+        running (or does not exist)."""
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
-    """Where checks, report pages, jobs, batches, webhook deliveries and tokens live; one
-    database behind all of them."""
+    """Where checks, report pages, jobs, whole-text checks, batches, webhook deliveries
+    and tokens live; one database behind all of them."""
 
     checks: CheckStore
     reports: ReportCatalog
     jobs: JobStore
+    texts: TextCheckStore
     batches: BatchStore
     deliveries: DeliveryStore
     tokens: TokenStore

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from factdesk.records import Category, VerdictLabel
 
 JobStatus = Literal["queued", "running", "done", "failed", "interrupted", "cancelled"]
-JobKind = Literal["check", "refresh"]
+JobKind = Literal["check", "refresh", "text", "text_claim"]
 TERMINAL: frozenset[str] = frozenset({"done", "failed", "interrupted", "cancelled"})
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
@@ -39,7 +39,12 @@ class Job(BaseModel):
     report_id: str | None = Field(
         default=None, description="The report page this job refreshes, or the one it created."
     )
-    check_id: str | None = Field(default=None, description="The stored check this job ran.")
+    check_id: str | None = Field(
+        default=None, description="The stored check (or whole-text check) this job ran."
+    )
+    claim: int | None = Field(
+        default=None, description="The claim of a whole text that this job checks again."
+    )
     error: str | None = None
     events: list[StageEvent] = Field(default_factory=list)
     attempts: int = 1

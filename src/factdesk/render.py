@@ -59,7 +59,7 @@ def long_date(day: date) -> str:
     return i18n.long_date(day, "en")
 
 
-def _page_line(page: PageRecord) -> str:
+def page_line(page: PageRecord) -> str:
     """What happened to one URL: when it was read and the hash of what was read, or why not."""
     if page.retrieved_at is None:
         return f"{page.url}: {page.status} ({page.error})"
@@ -116,7 +116,7 @@ def to_markdown(report: Report) -> str:
 def _method_lines(report: Report, w: Wording) -> list[str]:
     m, g = report.method, report.grounding
     failed = f" ({w('failed')}: {'; '.join(m.backend_errors)})" if m.backend_errors else ""
-    pages = [f"- {w('pages_read')}:", *(f"  - {_page_line(p)}" for p in m.pages)]
+    pages = [f"- {w('pages_read')}:", *(f"  - {page_line(p)}" for p in m.pages)]
     used = {"considered": len(m.passages_considered), "used": len(m.passages_used)}
     counts = g.model_dump(include={"sentences", "verified", "recited", "removed"})
     usage = usage_line(report)
@@ -165,7 +165,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["cite"] = link_citations
     env.tests["linkable"] = linkable
-    env.filters["page_line"] = _page_line
+    env.filters["page_line"] = page_line
     env.filters["long_date"] = long_date
     env.filters["usage_line"] = usage_line
     env.globals["site_words"] = Wording("en")  # the web app's own pages are in English

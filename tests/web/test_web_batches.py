@@ -130,7 +130,9 @@ def test_a_batch_may_be_larger_than_a_single_request_but_not_unbounded(hooked):
     with TestClient(create_app(hooked, start_workers=False)) as client:
         accepted = client.post("/api/batches", json=long_questions)
         refused = client.post("/api/batches", json=long_questions * 2)
-        single = client.post("/api/checks", json={"question": "x" * 20_000})
+        # the largest single request is a whole text's
+        too_long = "x" * (hooked.settings.server.max_text_body_bytes + 1)
+        single = client.post("/api/checks", json={"text": too_long})
     assert accepted.status_code == 202 and accepted.json()["total"] == 300
     assert refused.status_code == 413
     assert single.status_code == 413

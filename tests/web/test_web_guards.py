@@ -92,6 +92,7 @@ def test_the_form_token_is_remembered_in_a_strict_cookie(desk):
 
 def test_bodies_over_the_limit_are_refused_before_parsing(desk):
     desk.settings.server.max_body_bytes = 1024
+    desk.settings.server.max_text_body_bytes = 1024  # /api/checks also takes whole texts
     big = {"question": "x" * 2000}
     with TestClient(create_app(desk, start_workers=False)) as client:
         declared = client.post("/api/checks", json=big)

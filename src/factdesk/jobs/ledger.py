@@ -84,7 +84,8 @@ class JobLedger:
                 self._notice(batch.id, "batch.finished", batch.webhook_url, body)
 
     def job_notice(self, job: Job) -> dict[str, Any]:
-        """What a finished job's webhook says: its outcome and, when done, its report."""
+        """What a finished job's webhook says: its outcome and, when done, its report (a
+        whole text's: the page of its overview)."""
         body: dict[str, Any] = {
             "job_id": job.id,
             "status": job.status,
@@ -92,6 +93,10 @@ class JobLedger:
             "error": job.error,
             "batch_id": job.batch_id,
         }
+        if job.kind in ("text", "text_claim"):
+            if job.status == "done" and job.check_id:
+                body.update(text_id=job.check_id, url=f"/texts/{job.check_id}")
+            return body
         placed = self.store.reports.version_of(job.check_id) if job.check_id else None
         if job.status == "done" and placed is not None:
             summary = self.store.reports.summary(placed[0])

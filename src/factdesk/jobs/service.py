@@ -14,6 +14,11 @@ marked interrupted by another; with the embedded queue, `serving` holds the home
 lock so a second server on the same home refuses to start at all. Each client may have
 `server.jobs_per_client` jobs queued or running. A job's error is shown to anyone who
 follows it, so it is redacted, and an unexpected exception is told only to the log.
+
+A whole text (a `text` job) is read when it is submitted, so input that cannot be read
+is refused before anything is stored; its job runs `run_text`, which stores the text's
+progress claim by claim and then its overview (a retry continues after the last claim
+checked), and a `text_claim` job checks one of its claims again.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from factdesk.errors import (
     CheckCancelled,
     ConflictError,
     FactdeskError,
+    InputError,
     NotFoundError,
     RateLimitedError,
     RetryLaterError,
@@ -36,11 +42,14 @@ from factdesk.errors import (
 )
 from factdesk.jobs.homelock import HomeLock
 from factdesk.jobs.ledger import CANCELLED, JobLedger, check_webhook_url
+from factdesk.jobs.textjobs import TEXT_KINDS, TITLE_CHARS, run_text_job, settle_text
 from factdesk.pipeline import Desk, resume_check, run_check
 from factdesk.pipeline.understand import clean_question, detect_language
-from factdesk.protocols import JobAttempt, JobQueue, JobStore
+from factdesk.plugins import BuildContext, build_fetcher
+from factdesk.protocols import JobAttempt, JobQueue, JobStore, PageFetcher
 from factdesk.published import Job, JobKind, JobStatus, StageEvent
-from factdesk.records import CheckRecord, new_id, utcnow
+from factdesk.records import CheckRecord, TextCheckRecord, new_id, utcnow
+from factdesk.texts import read_pasted, read_url
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "The server stopped while this check was running; retry it to run it again."
@@ -81,6 +90,7 @@ class JobService:
         self.store = desk.store
         self.jobs = desk.store.jobs
         self.ledger = JobLedger(desk.store, desk.settings)
+        self._pages: PageFetcher | None = None  # reads the pages of texts sent as a URL
 
     def serving(self) -> AbstractContextManager[object]:
         """Hold for a server's life: the home's lock when the queue's workers live in this
@@ -176,6 +186,60 @@ class JobService:
             self.queue.enqueue(job_id)
         return self.get(job_id)
 
+    def submit_text(
+        self,
+        *,
+        text: str | None,
+        url: str | None,
+        client: str = "",
+        webhook_url: str | None = None,
+        token_id: str | None = None,
+    ) -> Job:
+        """Read a pasted text or a web page and queue the check of its claims; input that
+        cannot be read raises InputError before anything is stored."""
+        cfg = self.desk.settings.texts
+        if text is not None:
+            source = read_pasted(text, cfg)
+        elif url is not None:
+            source = read_url(self._fetcher(), url, cfg)
+        else:
+            raise InputError("Send a text or a url to check.")
+        now = utcnow()
+        record = TextCheckRecord(
+            id=new_id(), status="running", created_at=now, updated_at=now, source=source
+        )
+        title = (source.title or source.text.strip().split("\n", 1)[0])[:TITLE_CHARS]
+        job = self.new_job(
+            title, "text", webhook_url=webhook_url, client=client, token_id=token_id
+        ).model_copy(update={"check_id": record.id})
+        with self.admitted(client):
+            self.store.texts.save(record)
+            self.jobs.add(job)
+        self.queue.enqueue(job.id)
+        return job
+
+    def refresh_claim(self, text_id: str, n: int, client: str = "") -> Job:
+        """Queue a new check of claim `n` of a checked text."""
+        overview = self.store.texts.load(text_id).overview
+        if overview is None:
+            raise ConflictError(f"Text {text_id} has not been checked yet.")
+        claim = next((c for c in overview.claims if c.n == n), None)
+        if claim is None:
+            raise NotFoundError(f"Text {text_id} has no claim {n}.")
+        if not claim.checked:
+            raise ConflictError(f"Claim {n} was not checked ({claim.reason}).")
+        job = self.new_job(claim.text[:TITLE_CHARS], "text_claim", client=client)
+        job = job.model_copy(update={"check_id": text_id, "claim": n})
+        with self.admitted(client):
+            self.jobs.add(job)
+        self.queue.enqueue(job.id)
+        return job
+
+    def _fetcher(self) -> PageFetcher:
+        if self._pages is None:
+            self._pages = self.desk.fetcher or build_fetcher(BuildContext(self.desk.settings))
+        return self._pages
+
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued job at once, or a running one after its current stage."""
         return self.ledger.cancel(job_id)
@@ -199,7 +263,14 @@ class JobService:
 
     def settle(self, job: Job) -> None:
         """A job left running by a process that stopped: done if its check finished,
-        else interrupted (its check too, with its partial trail kept)."""
+        else interrupted (its check too, with its partial trail kept; a text's check is
+        continued after its last finished claim by a retry)."""
+        if job.kind in TEXT_KINDS:
+            if settle_text(self.desk, job, INTERRUPTED):
+                self._end(job, "done", None)
+            else:
+                self._end(job, "interrupted", INTERRUPTED)
+            return
         record = self._check(job.check_id)
         if record is not None and record.status == "done":
             self._done(job, record)
@@ -229,7 +300,11 @@ class JobService:
             return
         job = self.get(job_id)
         try:
-            self._done(job, self._run_check(job, JobObserver(self.jobs, job.id)))
+            if job.kind in TEXT_KINDS:
+                run_text_job(self.desk, job, JobObserver(self.jobs, job.id))
+                self._end(job, "done", None)
+            else:
+                self._done(job, self._run_check(job, JobObserver(self.jobs, job.id)))
         except CheckCancelled as exc:
             self._end(job, "cancelled", str(exc))
         except BackendError as exc:
@@ -263,7 +338,7 @@ class JobService:
         report_id = placed[0] if placed else job.report_id
         self.ledger.end(job, "done", None, report_id=report_id, check_id=record.id)
 
-    def _end(self, job: Job, status: JobStatus, error: str) -> None:
+    def _end(self, job: Job, status: JobStatus, error: str | None) -> None:
         self.ledger.end(job, status, error)
 
     def _check(self, check_id: str | None) -> CheckRecord | None:

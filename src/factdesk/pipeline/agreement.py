@@ -18,6 +18,7 @@ from factdesk.text import STOPWORDS, stem
 Agreement = Literal["agree", "differ", "unsure"]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_RATE_BASE = re.compile(r"\b(?:per|in every|out of)\s+\d+(?:[.,]\d+)*", re.IGNORECASE)
 _CENTURY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)[ -]century\b")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NUMBER_WORDS = {
@@ -55,9 +56,12 @@ def words(text: str) -> set[str]:
 
 
 def numbers(text: str) -> set[int]:
-    """Whole numbers a text states, in digits or (small ones) in words."""
-    found = {int(n.replace(",", "").split(".")[0]) for n in _NUMBER.findall(text)}
-    found |= {_NUMBER_WORDS[w] for w in _WORD.findall(fold(text)) if w in _NUMBER_WORDS}
+    """Whole numbers a text states, in digits or (small ones) in words. The base of a
+    rate ("12 per 1,000") is a unit, not a value: read as one, "12 per 1,000" and "10.94
+    per 1000" shared the "year" 1000 and were called agreeing."""
+    values = _RATE_BASE.sub(" ", text)
+    found = {int(n.replace(",", "").split(".")[0]) for n in _NUMBER.findall(values)}
+    found |= {_NUMBER_WORDS[w] for w in _WORD.findall(fold(values)) if w in _NUMBER_WORDS}
     return found
 
 

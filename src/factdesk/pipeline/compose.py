@@ -94,16 +94,24 @@ def compose(
     *,
     considered: int,
     used: int,
-) -> tuple[Draft, list[str]]:
-    """The finished text in the reader's language, and the follow-up questions."""
+) -> tuple[Draft, list[str], Verdict]:
+    """The finished text in the reader's language, the follow-up questions, and the
+    verdict with the reasons its rules gave (shown in the method trail) translated too."""
     language = understanding.language
     sections = [s for s in draft.sections if s.kind == "evidence"]
-    open_point = point is not None and point.outcome == "unanswered"
+    # Open only when no passage gave an answer: an answer the comparison could not
+    # decide is in the point's section, and a limit saying "not answered" would contradict it.
+    open_point = point is not None and point.outcome == "unanswered" and not point.keys
     open_point = open_point and verdict.label != "not_enough_evidence"
+    reasons = [v.reason for v in verdict.per_claim if v.reason]
     texts = [*(s.heading for s in sections), *(s.body for s in sections), *draft.facts]
-    done = translate(llm, texts, language)
-    count = len(sections)
-    headings, bodies, facts = done[:count], done[count : 2 * count], done[2 * count :]
+    done = translate(llm, [*texts, *reasons], language)
+    count, facts_end = len(sections), len(texts)
+    headings, bodies = done[:count], done[count : 2 * count]
+    facts, told = done[2 * count : facts_end], iter(done[facts_end:])
+    explained = [
+        v.model_copy(update={"reason": next(told)}) if v.reason else v for v in verdict.per_claim
+    ]
     # The questions go in a list of their own: at the end of a long list a small model
     # shifted them by a line (a German report asked one follow-up twice, two in English).
     asked = [*followups, *([point.question] if point is not None and open_point else [])]
@@ -124,4 +132,4 @@ def compose(
         bottom_line=bottom,
         facts=facts,
     )
-    return composed, list(questions)
+    return composed, list(questions), verdict.model_copy(update={"per_claim": explained})

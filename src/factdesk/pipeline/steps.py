@@ -15,6 +15,7 @@ from factdesk.pipeline import ground as ground_stage
 from factdesk.pipeline import plan as plan_stage
 from factdesk.pipeline import point as point_stage
 from factdesk.pipeline import search as search_stage
+from factdesk.pipeline import sources as sources_stage
 from factdesk.pipeline import stance as stance_stage
 from factdesk.pipeline import understand as understand_stage
 from factdesk.pipeline import verdict as verdict_stage
@@ -219,8 +220,8 @@ def ground(run: StepContext) -> str:
         run.understanding.claims[0].text,
         run.understanding.subjects[0] if run.understanding.subjects else "",
     )
-    run.trail.draft, run.trail.sources = ground_stage.number_sources(
-        grounded, run.trail.evidence, run.trail.point
+    run.trail.draft, run.trail.sources = sources_stage.number_sources(
+        grounded, run.trail.evidence, run.trail.point, run.understanding.subjects
     )
     run.trail.grounding = grounding
     return (
@@ -237,7 +238,7 @@ def followup(run: StepContext) -> str:
 
 
 def compose(run: StepContext) -> str:
-    run.trail.draft, run.trail.followups = compose_stage.compose(
+    run.trail.draft, run.trail.followups, run.trail.verdict = compose_stage.compose(
         run.writer,
         run.understanding,
         run.verdict,

@@ -78,13 +78,50 @@ def _repeats(sentence: str, others: Sequence[str]) -> bool:
 
 
 _DANGLING = re.compile(
-    r"(?:he|she|it|they|this|these|those|his|her|its|their|him|them|there)\b", re.I
+    r"(?:[^,]{0,60},\s*){0,3}(?:he|she|it|they|this|these|those|his|her|its|their|him|them|there)\b",
+    re.I,
 )
 
 
+_SOURCES = r"(?:these|the|this|both|all|each) (?:passages?|sources?|texts?|articles?|excerpts?)"
+_ABOUT_THE_SOURCES = re.compile(
+    rf"(?:according to {_SOURCES}(?: \[\d+\])?,?|(?:in )?{_SOURCES}(?: \[\d+\])?,?\s*"
+    r"(?:it is |it was )?(?:says?|states?|shows?|indicates?|reports?|mentions?|notes?"
+    r"|explains?|confirms?|said|stated|showed|indicated|reported|mentioned|noted|confirmed)\b"
+    r"(?: that)?,?)\s*",
+    re.I,
+)
+_ABOUT_NOTHING = re.compile(
+    rf"{_SOURCES}(?: \[\d+\])? (?:discuss|describe|talk|focus|do not|does not|don't|doesn't"
+    r"|provide|contain|mention|refer|is about|are about|give|offer)",
+    re.I,
+)
+MIN_FACT_WORDS = 4
+
+
+def as_fact(sentence: str) -> str:
+    """The sentence as a statement about the world, or "" when it states none. A small
+    model often frames its answer by the sources ("These passages say that the World
+    Bank was established in 1944 [1].") or answers the question itself ("Yes [1].", "The
+    passage discusses the reason for the red sky [2]."); a reader needs the fact, not
+    the frame, and a summary may not lead with a sentence that states nothing."""
+    text = sentence.strip()
+    if _ABOUT_NOTHING.match(text):
+        return ""
+    framed = _ABOUT_THE_SOURCES.match(text)
+    if framed is not None:
+        text = text[framed.end() :]
+        text = text[:1].upper() + text[1:]
+    if len(citations.strip_citations(text).split()) < MIN_FACT_WORDS:
+        return ""
+    return text
+
+
 def stands_alone(sentence: str) -> bool:
-    """A summary sentence cannot open with a pronoun: its referent was in the section
-    ("He is best known for..." led a summary about the Eiffel Tower)."""
+    """A summary sentence cannot open with a pronoun, nor give one as the subject after
+    an opening phrase: its referent was in the section ("He is best known for..." led a
+    summary about the Eiffel Tower; "Like Saturn's largest moon, Titan, it is larger than
+    Mercury" one about Mercury, "it" being Ganymede)."""
     return _DANGLING.match(citations.strip_citations(sentence).lstrip()) is None
 
 
@@ -111,11 +148,12 @@ def name_the_subject(sentence: str, previous: str, subject: str) -> str:
 def _cited_sentences(section: Section, subject: str) -> list[str]:
     """The section's cited sentences, a pronoun opening named where it is certain."""
     sentences = [citations.render_sentence(c) for c in citations.split_cited(section.body)]
-    return [
+    named = [
         name_the_subject(sentence, sentences[n - 1], subject) if n else sentence
         for n, sentence in enumerate(sentences)
         if citations.parse_keys(sentence)
     ]
+    return [fact for fact in map(as_fact, named) if fact]
 
 
 def deciding_facts(
@@ -192,5 +230,5 @@ def write(
         question = f"What do these passages say about {subject}?"
         heading, body = _section(llm, subject, question, group, section_max_tokens)
         sections.append(Section(heading=heading, body=body))
-    facts = [point.statement] if point is not None and point.keys else []
-    return Draft(sections=sections, facts=facts)
+    fact = as_fact(point.statement) if point is not None and point.keys else ""
+    return Draft(sections=sections, facts=[fact] if fact else [])

@@ -5,6 +5,19 @@ remotely without guessing at the shape of its inputs. `sources` holds where evid
 comes from, `report` what the stages make of it, `run` the record of one check.
 """
 
+from factdesk.records.overview import (
+    WORTH,
+    Cue,
+    Overview,
+    OverviewMethod,
+    SourceText,
+    Span,
+    TextCheckRecord,
+    TextClaim,
+    TextKind,
+    TextProgress,
+    Worth,
+)
 from factdesk.records.report import (
     CATEGORIES,
     VERDICT_LABELS,
@@ -50,6 +63,7 @@ from factdesk.records.sources import (
 __all__ = [
     "CATEGORIES",
     "VERDICT_LABELS",
+    "WORTH",
     "AgreementLabel",
     "Category",
     "CheckRecord",
@@ -57,6 +71,7 @@ __all__ = [
     "Claim",
     "ClaimAssessment",
     "ClaimVerdict",
+    "Cue",
     "Document",
     "Draft",
     "Evidence",
@@ -66,6 +81,8 @@ __all__ = [
     "Grounding",
     "Hit",
     "Method",
+    "Overview",
+    "OverviewMethod",
     "Page",
     "PageRecord",
     "Passage",
@@ -77,16 +94,23 @@ __all__ = [
     "Section",
     "SentenceCheck",
     "Source",
+    "SourceText",
     "SourceType",
+    "Span",
     "StageUsage",
     "StanceJudgement",
     "StanceLabel",
     "StanceScores",
+    "TextCheckRecord",
+    "TextClaim",
+    "TextKind",
+    "TextProgress",
     "Trail",
     "Understanding",
     "Verdict",
     "VerdictLabel",
     "WebResult",
+    "Worth",
     "new_id",
     "utcnow",
 ]

@@ -49,6 +49,7 @@ from factdesk.settings.sections import (
     PipelineSettings,
     SearchSettings,
     ServerSettings,
+    TextSettings,
     WebhookSettings,
     WebSearchSettings,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "SearchSettings",
     "ServerSettings",
     "Settings",
+    "TextSettings",
     "WebSearchSettings",
     "WebhookSettings",
     "conceal",
@@ -121,6 +123,7 @@ class Settings(BaseSettings):
         default_factory=WebSearchSettings, description="Web search."
     )
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Page reading.")
+    texts: TextSettings = Field(default_factory=TextSettings, description="Checking whole texts.")
     store: StoreChoice = Field(default_factory=StoreChoice, description="Storage.")
     queue: QueueChoice = Field(default_factory=QueueChoice, description="Job queue.")
     database_url: SecretStr = Field(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
@@ -118,6 +119,70 @@ class PipelineSettings(BaseModel):
     )
 
 
+class TextSettings(BaseModel):
+    """Checking a whole text, web page or transcript (`factdesk check --text/--url`)."""
+
+    max_chars: int = Field(
+        default=100_000,
+        ge=100,
+        description="Longest text checked, in characters of the plain text read from the "
+        "input; a longer one is refused with an error, never cut.",
+    )
+    max_file_bytes: int = Field(
+        default=20 * 2**20, ge=1024, description="Largest input file read (PDFs are bulky)."
+    )
+    max_claims: int = Field(
+        default=10, ge=0, description="Check-worthy claims checked per text, best ranked first."
+    )
+    extraction: Literal["sentences", "model"] = Field(
+        default="sentences",
+        description="`sentences`: every sentence is a candidate that the model classifies "
+        "and makes self-contained (robust with a small model); `model`: the model also "
+        "splits sentences into atomic claims, per chunk, as JSON.",
+    )
+    fact_log_bias: float = Field(
+        default=1.0,
+        description="Log offset of the Fact answer when a sentence is classified: above 0 "
+        "a borderline statement is checked rather than called an opinion.",
+    )
+    rare_word_zipf: float = Field(
+        default=4.0,
+        ge=0.0,
+        description="A statement with no number or name is specific enough to check when one "
+        "of its words is rarer than this on wordfreq's Zipf scale (6: 'people', 3.9: "
+        "'masks'); otherwise it is 'vague' unless the model is sure it is a fact.",
+    )
+    vague_fact_probability: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="The model's Fact probability (before `fact_log_bias`) at which a "
+        "statement with nothing specific in it, not speaking of the writer or to the reader, "
+        "is still checked.",
+    )
+    chunk_chars: int = Field(
+        default=1200,
+        ge=200,
+        description="Characters of sentences sent together to the model in `model` extraction.",
+    )
+    context_sentences: int = Field(
+        default=2,
+        ge=0,
+        description="Sentences before a claim shown to the model to resolve its pronouns.",
+    )
+    duplicate_similarity: float = Field(
+        default=0.85,
+        ge=0.0,
+        le=1.0,
+        description="Word similarity at which two claims of a text are merged into one.",
+    )
+    sections_per_claim: int = Field(
+        default=1,
+        ge=1,
+        description="Evidence sections written per checked claim (its cited paragraph).",
+    )
+
+
 class WebSearchSettings(BaseModel):
     """What every web search backend shares: timeouts, retries and the result cache."""
 
@@ -207,6 +272,12 @@ class ServerSettings(BaseModel):
     )
     read_rate_per_minute: int = Field(default=600, ge=0, description="Reads per client.")
     max_body_bytes: int = Field(default=16_384, ge=256, description="Larger bodies get 413.")
+    max_text_body_bytes: int = Field(
+        default=512 * 1024,
+        ge=256,
+        description="Larger bodies of `POST /api/checks` and the text form (`POST /texts`), "
+        "which carry whole texts, get 413.",
+    )
     stale_after_days: float = Field(
         default=30.0, ge=0, description="Age at which a report shows the freshness banner."
     )

@@ -23,8 +23,8 @@ _COLUMNS = frozenset(
     {"status", "report_id", "check_id", "error", "events", "started_at", "finished_at"}
 )
 _INSERT = (
-    "INSERT INTO jobs(id, kind, question, status, report_id, created_at, client, batch_id, "
-    "batch_index, webhook_url, token_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    "INSERT INTO jobs(id, kind, question, status, report_id, check_id, claim, created_at, "
+    "client, batch_id, batch_index, webhook_url, token_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -35,6 +35,8 @@ def job_values(job: Job) -> tuple[Any, ...]:
         job.question,
         job.status,
         job.report_id,
+        job.check_id,
+        job.claim,
         job.created_at.isoformat(),
         job.client,
         job.batch_id,

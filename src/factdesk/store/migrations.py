@@ -111,6 +111,17 @@ _CLIENTS = """
     CREATE INDEX jobs_client_status ON jobs(client, status);
 """
 
+_TEXTS = """
+    CREATE TABLE text_checks (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        record TEXT NOT NULL
+    );
+    ALTER TABLE jobs ADD COLUMN claim INTEGER;
+"""
+
 _SCALE = """
     ALTER TABLE jobs ADD COLUMN batch_id TEXT;
     ALTER TABLE jobs ADD COLUMN batch_index INTEGER;
@@ -182,6 +193,12 @@ STORE_MIGRATIONS: tuple[Migration, ...] = (
         _WEB.format(real="DOUBLE PRECISION") + _POSTGRES_SEARCH,
     ),
     Migration("the client each job was asked for from, to cap its open jobs", _CLIENTS, _CLIENTS),
+    Migration(
+        "whole texts checked over the web, each with its overview; a job's claim number "
+        "(a refresh of one claim of a text)",
+        _TEXTS,
+        _TEXTS,
+    ),
     Migration(
         "beyond one machine: batches, cancelling, webhook deliveries, API tokens, shared "
         "counters (and, on PostgreSQL, a notification per job change)",

@@ -11,19 +11,22 @@ from factdesk.store.checks import SQLChecks
 from factdesk.store.deliveries import SQLDeliveries
 from factdesk.store.jobs import SQLJobs
 from factdesk.store.sql import SQLDatabase
+from factdesk.store.texts import SQLTextChecks
 from factdesk.store.tokens import SQLTokens
 
 Subscribe = Callable[[Callable[[str], None]], Callable[[], None] | None]
 
 
 class SQLStore:
-    """Checks, report pages, jobs, batches, webhook deliveries and tokens on `db`.
+    """Checks, report pages, jobs, whole-text checks, batches, webhook deliveries and
+    tokens on `db`.
     Finished checks made before checks published themselves get their pages now."""
 
     def __init__(self, db: SQLDatabase, subscribe: Subscribe | None = None) -> None:
         self.reports = SQLCatalog(db, lambda check_id: self.checks.report(check_id))
         self.checks = SQLChecks(db, self.reports)
         self.jobs = SQLJobs(db, subscribe)
+        self.texts = SQLTextChecks(db)
         self.batches = SQLBatches(db)
         self.deliveries = SQLDeliveries(db)
         self.tokens = SQLTokens(db)

@@ -51,6 +51,7 @@ ERRORS: tuple[tuple[type[FactdeskError], int, str], ...] = (
     (BackendError, 503, "backend_error"),
 )
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+TEXT_PATHS = frozenset({"/api/checks", "/texts"})  # the bodies that may carry whole texts
 
 
 def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True) -> FastAPI:
@@ -100,7 +101,10 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     app.add_middleware(
         BodyLimit,
         max_bytes=server.max_body_bytes,
-        larger={routes_batches.UPLOAD_PATH: server.batch_max_bytes},
+        larger={
+            routes_batches.UPLOAD_PATH: server.batch_max_bytes,
+            **dict.fromkeys(TEXT_PATHS, max(server.max_text_body_bytes, server.max_body_bytes)),
+        },
     )
     app.add_middleware(HostAndOrigin, settings=server, refuse=forbidden)
     app.add_middleware(SecurityHeaders)

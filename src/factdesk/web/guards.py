@@ -222,8 +222,8 @@ class BodyLimit:
     """Refuses request bodies over `max_bytes` with a 413 JSON error, before any parsing.
 
     A declared Content-Length is checked at once; a chunked body is read up to the
-    limit and then replayed to the app. `larger` gives exact paths (batch uploads) a
-    limit of their own.
+    limit and then replayed to the app. `larger` gives exact paths (whole texts, batch
+    uploads) a limit of their own.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:

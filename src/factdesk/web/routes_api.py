@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from factdesk.errors import NotFoundError
+from factdesk.jobs.textjobs import TEXT_KINDS
 from factdesk.published import CheckPage, Job, WebhookDelivery
 from factdesk.records import Category
 from factdesk.web.deps import (
@@ -68,11 +69,29 @@ def job_view(state: WebState, job: Job) -> CheckView:
         cancel_requested=job.cancel_requested,
         batch_id=job.batch_id,
     )
+    if job.kind in TEXT_KINDS:
+        if job.status == "done" and job.check_id:
+            view.url = f"/texts/{job.check_id}"
+            view.overview = state.desk.store.texts.load(job.check_id).overview
+        return view
     placed = (
         state.reports.version_of(job.check_id) if job.status == "done" and job.check_id else None
     )
     if placed is not None:
         _fill(view, published(state.reports, *placed))
+    return view
+
+
+def _text_view(state: WebState, text_id: str) -> CheckView:
+    """A checked text by its id, as the API shows it."""
+    try:
+        record = state.desk.store.texts.load(text_id)
+    except NotFoundError:
+        raise NotFoundError(f"No job, report or text has the id {text_id!r}.") from None
+    title = record.overview.title if record.overview else record.source.title
+    view = CheckView(id=text_id, status=record.status, question=title, error=record.error)
+    if record.overview is not None:
+        view.overview, view.url = record.overview, f"/texts/{text_id}"
     return view
 
 
@@ -92,7 +111,7 @@ def published_or_job(state: WebState, some_id: str, version: int | None = None) 
     except NotFoundError:
         if version is not None:  # the catalogue says which versions there are
             raise
-        raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
+        return _text_view(state, some_id)
     view = CheckView(id=some_id, status="done", question=page.report.question)
     _fill(view, page)
     return view
@@ -115,12 +134,26 @@ def write(
 def start_check(
     body: CheckRequest, request: Request, state: State, response: Response
 ) -> CheckView:
-    """Queue a check; poll `GET /api/checks/{id}` or follow its events until it is done.
-    With `webhook_url`, a signed notice is POSTed there when it has finished."""
-    token_id = spend_checks(request, 1)
-    job = state.jobs.submit(
-        body.question, job_client(request), webhook_url=body.webhook_url, token_id=token_id
-    )
+    """Queue a check of a question, or of every claim of a text or web page (`text`,
+    `url`); poll `GET /api/checks/{id}` or follow its events until it is done. A text or
+    page that cannot be read is refused with 422 and nothing is stored. With
+    `webhook_url`, a signed notice is POSTed there when it has finished; a text spends
+    `texts.max_claims` checks of an API token's quota."""
+    client = job_client(request)
+    if body.question is not None:
+        token_id = spend_checks(request, 1)
+        job = state.jobs.submit(
+            body.question, client, webhook_url=body.webhook_url, token_id=token_id
+        )
+    else:
+        token_id = spend_checks(request, state.desk.settings.texts.max_claims)
+        job = state.jobs.submit_text(
+            text=body.text,
+            url=body.url,
+            client=client,
+            webhook_url=body.webhook_url,
+            token_id=token_id,
+        )
     response.headers["Location"] = f"/api/checks/{job.id}"
     return job_view(state, job)
 
@@ -157,6 +190,16 @@ def get_versions(id: str, state: State) -> VersionsView:
 def refresh_check(id: str, request: Request, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
     return job_view(state, state.jobs.refresh(id, job_client(request)))
+
+
+@write(
+    "/checks/{id}/claims/{n}/refresh",
+    "Check one claim of a text again",
+    {409: {"model": ErrorBody, "description": "The claim was not checked."}},
+)
+def refresh_text_claim(id: str, n: int, request: Request, state: State) -> CheckView:
+    """Queue a new check of claim `n` of text `id`; its overview is updated when done."""
+    return job_view(state, state.jobs.refresh_claim(id, n, job_client(request)))
 
 
 @write(

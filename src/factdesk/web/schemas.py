@@ -5,19 +5,20 @@ They are the OpenAPI schema too, so a client can be generated from `/api/openapi
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from factdesk.published import JobStatus, StageEvent, VersionInfo
-from factdesk.records import Report
+from factdesk.records import Overview, Report
 from factdesk.store.diff import ReportDiff
 
 
 class CheckRequest(BaseModel):
-    """Body of `POST /api/checks`."""
+    """Body of `POST /api/checks`: a question, or a whole text, or a web page's URL."""
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(
+    question: str | None = Field(
+        default=None,
         description="The question or claim to check (the server's length limit applies).",
         examples=["Was the Eiffel Tower built for the 1889 World's Fair?"],
     )
@@ -26,6 +27,19 @@ class CheckRequest(BaseModel):
         description="Where to POST a signed notice when the check has finished (the server "
         "needs FACTDESK_WEBHOOKS__SECRET).",
     )
+    text: str | None = Field(
+        default=None,
+        description="A whole text whose claims to extract and check (`texts.max_chars`).",
+    )
+    url: str | None = Field(
+        default=None, description="An http(s) page whose text's claims to check."
+    )
+
+    @model_validator(mode="after")
+    def _one_input(self) -> CheckRequest:
+        if sum(value is not None for value in (self.question, self.text, self.url)) != 1:
+            raise ValueError("send exactly one of question, text or url")
+        return self
 
 
 class CheckView(BaseModel):
@@ -45,6 +59,9 @@ class CheckView(BaseModel):
     cancel_requested: bool = False
     batch_id: str | None = None
     report: Report | None = None
+    overview: Overview | None = Field(
+        default=None, description="A checked text's overview, once done."
+    )
 
 
 class VersionsView(BaseModel):

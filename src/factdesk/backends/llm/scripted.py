@@ -150,6 +150,56 @@ def _judge(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
     return {"True": 0.05, "False": 0.05, "Mixed": 0.05, "Unknown": 0.85}
 
 
+_KINDS = (  # how this script sorts sentences: the first pattern that matches decides
+    (re.compile(r"\?\s*$"), "Question", "question"),
+    (
+        re.compile(r"^(hello|hi|welcome|thanks|thank you|good (morning|evening))\b", re.I),
+        "Greeting",
+        "greeting",
+    ),
+    (
+        re.compile(r"!\s*$|^(share|subscribe|click|stay|wake|join|let's|please)\b", re.I),
+        "Request",
+        "call_to_action",
+    ),
+    (
+        re.compile(
+            r"\b(i think|i believe|i love|in my opinion|opinion|wonderful|terrible)\b", re.I
+        ),
+        "Opinion",
+        "opinion",
+    ),
+    (re.compile(r"\bwill\b", re.I), "Prediction", "prediction"),
+)
+
+
+def sentence_kind(sentence: str) -> tuple[str, str]:
+    """The worth prompt's answer word and the statement kind this script gives a sentence."""
+    for pattern, word, kind in _KINDS:
+        if pattern.search(sentence.strip()):
+            return word, kind
+    return "Fact", "factual"
+
+
+def _worth(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    word = sentence_kind(request.variables["sentence"])[0]
+    return {choice: 0.9 if choice == word else 0.1 / (len(choices) - 1) for choice in choices}
+
+
+def _standalone(request: LLMRequest) -> str:
+    """The sentence as it was: this script resolves no pronouns."""
+    return json.dumps({"claim": request.variables["sentence"]})
+
+
+def _extract(request: LLMRequest) -> str:
+    """One statement per numbered sentence, quoting it whole."""
+    items = []
+    for number, sentence in re.findall(r"^\[(\d+)\] (.*)$", request.variables["sentences"], re.M):
+        kind = sentence_kind(sentence)[1]
+        items.append({"sentence": int(number), "quote": sentence, "kind": kind, "claim": sentence})
+    return json.dumps({"claims": items})
+
+
 DEFAULT_ANSWERS: dict[str, Responder] = {
     "understand": _understand,
     "plan": _plan,
@@ -157,12 +207,15 @@ DEFAULT_ANSWERS: dict[str, Responder] = {
     "point": lambda request: "Answer: not stated",
     "followup": _followup,
     "translate": _translate,
+    "standalone": _standalone,
+    "extract": _extract,
 }
 DEFAULT_CHOICES: dict[str, Chooser] = {
     "stance": _stance,
     "verify": _verify,
     "judge": _judge,
     "agree": lambda request, choices: {"Yes": 0.5, "No": 0.5},
+    "worth": _worth,
 }
 
 
