@@ -3,7 +3,10 @@
     .venv/bin/python bench/api_bench.py [--reports 1000] [--requests 2000] [--jobs 200]
 
 Both parts run `factdesk serve` in its own process (scripted LLM, hashing embedder,
-so no model time is measured) and drive it over HTTP from this one.
+so no model time is measured) and drive it over HTTP from this one. That server's
+per-client limits are off (rates, and `FACTDESK_SERVER__JOBS_PER_CLIENT=0` for the cap
+on open jobs): every request comes from this one address, and a round POSTs `--jobs`
+checks at once, which the default cap of 10 would refuse with 429 after the tenth.
 
 1. Latency: one real check through the pipeline, then `--reports` stored reports
    synthesised from it (varied titles and categories, one in ten refreshed once, so
@@ -65,6 +68,7 @@ def _env(home: Path, workers: int) -> dict[str, str]:
         FACTDESK_SERVER__WORKERS=str(workers),
         FACTDESK_SERVER__READ_RATE_PER_MINUTE="0",
         FACTDESK_SERVER__WRITE_RATE_PER_MINUTE="0",
+        FACTDESK_SERVER__JOBS_PER_CLIENT="0",
     )
     return env
 
@@ -207,20 +211,28 @@ def latency(reports: int, requests: int) -> dict[str, object]:
     }
 
 
+def _submit(client: httpx.Client, question: str, *, fresh: bool = False) -> str:
+    """Queue a check; a refusal (a limit left on, say) stops the bench rather than
+    measuring fewer jobs than it says. `fresh`: a new check even when a near-identical
+    question was checked before (it would otherwise be answered without a job)."""
+    response = client.post("/api/checks", json={"question": question, "fresh": fresh})
+    if response.status_code != 202:
+        raise SystemExit(f"POST /api/checks answered {response.status_code}: {response.text}")
+    return str(response.json()["id"])
+
+
 def throughput(jobs: int, workers: int, batches: int) -> dict[str, object]:
     """`batches` rounds of `jobs` POSTs on one server; jobs/min per round and their median."""
     home = Path(tempfile.mkdtemp(prefix="factdesk-bench-jobs-"))
     _desk(home)  # the index with the small corpus
     rounds = []
     with server(home, workers) as site, httpx.Client(base_url=site, timeout=60) as client:
-        warm = client.post("/api/checks", json={"question": QUESTION}).json()["id"]
-        _wait(client, [warm])
+        _wait(client, [_submit(client, QUESTION)])
         for batch in range(batches):
             began = time.perf_counter()
             # fresh: every job is a new check (near-identical questions would otherwise be
             # answered with the earlier check, without a job)
-            asked = [{"question": f"{QUESTION} ({batch}.{n})", "fresh": True} for n in range(jobs)]
-            ids = [client.post("/api/checks", json=body).json()["id"] for body in asked]
+            ids = [_submit(client, f"{QUESTION} ({batch}.{n})", fresh=True) for n in range(jobs)]
             views = _wait(client, ids)
             elapsed = time.perf_counter() - began
             if {v["status"] for v in views} != {"done"}:

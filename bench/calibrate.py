@@ -29,10 +29,11 @@ import numpy.typing as npt
 from factdesk import eval as ev
 from factdesk.pipeline.stance import calibrate as calibrate_stance
 from factdesk.pipeline.stance import label_for
-from factdesk.pipeline.verdict import EPSILON, decide
+from factdesk.pipeline.verdict import EPSILON, claim_verdict, decide
 from factdesk.records import (
     VERDICT_LABELS,
     Claim,
+    ClaimAssessment,
     Evidence,
     Passage,
     StanceJudgement,
@@ -174,8 +175,13 @@ def folds_of(n: int, folds: int, seed: int = 13) -> list[int]:
     return fold
 
 
-def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[VerdictLabel, float]:
-    """A claim's verdict under `params`, by factdesk.verdict itself."""
+def redecide(
+    trace: ev.ClaimTrace, params: Params, rules: bool = True
+) -> tuple[VerdictLabel, float]:
+    """A claim's verdict under `params`, by factdesk.verdict itself. With `rules` its
+    overriding rules apply too, reading the traced topic gate and point (older traces
+    count every passage on topic and have no point); without them it is the calibrated
+    scores alone, which `Run.predict` vectorises and the fit searches."""
     b_yes, b_no, b_ref, b_mix, b_nee, weight, gate = params
     claim = Claim(id="C1", text=trace.claims[0] if trace.claims else "")
     evidence = []
@@ -199,17 +205,25 @@ def redecide(trace: ev.ClaimTrace, params: Params) -> tuple[VerdictLabel, float]
             Evidence(
                 key=key,
                 relevance=item.relevance,
+                on_topic=item.on_topic,
                 judgements=judgements,
                 passage=Passage(id=item.passage, doc_id=item.passage, title="", text=""),
             )
         )
+    assessments = [a for a in trace.assessments if a.claim_id == "C1"]
+    if not rules:
+        main = assessments[0] if assessments else ClaimAssessment(claim_id="C1")
+        log_bias = (0.0, b_ref, b_mix, b_nee)
+        scored = claim_verdict(claim, evidence, main, log_bias, weight, gate)
+        return scored.label, scored.confidence
     verdict = decide(
         [claim],
         evidence,
-        [a for a in trace.assessments if a.claim_id == "C1"],
+        assessments,
         log_bias=(0.0, b_ref, b_mix, b_nee),
         passage_weight=weight,
         min_top_relevance=gate,
+        point=trace.point,
     )
     return verdict.label, verdict.confidence
 
@@ -270,11 +284,14 @@ def main() -> None:
     for run, run_claims, run_predictions, out, f in zip(
         runs, claims, predictions, out_of_fold, fold_ids, strict=True
     ):
-        fitted = {t.id: redecide(t, shipped) for t in run.traces}
+        scored = [redecide(t, shipped, rules=False)[0] for t in run.traces]
         vectorised = run.predict(np.arange(len(run.gold)), shipped)
-        assert [LABEL_INDEX[fitted[t.id][0]] for t in run.traces] == vectorised.tolist()
+        assert [LABEL_INDEX[label] for label in scored] == vectorised.tolist()
+        unruled = [redecide(t, fold_params[f[i]], rules=False)[0] for i, t in enumerate(run.traces)]
+        assert [LABEL_INDEX[label] for label in unruled] == out.tolist()
+        # reported with the rules that override the scores, as the pipeline decides
+        fitted = {t.id: redecide(t, shipped) for t in run.traces}
         held_out = {t.id: redecide(t, fold_params[f[i]]) for i, t in enumerate(run.traces)}
-        assert [LABEL_INDEX[held_out[t.id][0]] for t in run.traces] == out.tolist()
         report = {
             "as_run": ev.score(run_claims, run_predictions),
             "out_of_fold": ev.score(run_claims, relabelled(run_predictions, held_out)),

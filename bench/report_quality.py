@@ -2,6 +2,7 @@
 
     python bench/report_quality.py [--questions Q.jsonl] [--multilingual M.jsonl]
                                    [--name report-quality] [--limit N] [--fresh]
+                                   [--saved-only]
 
 Writes a full report for every question with the settings in force (the local model
 and the sample index under FACTDESK_HOME, a throw-away report store), keeps each
@@ -18,10 +19,12 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from factdesk.eval import read_models
+from factdesk.eval.metrics import calibration_error
 from factdesk.pipeline import Desk, run_check
 from factdesk.records import Report
 from factdesk.settings import Settings
@@ -33,12 +36,19 @@ from common import save
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 
 
-def report_for(desk: Desk, folder: Path, question: str, fresh: bool) -> tuple[Report, float]:
-    """The stored report for `question`, or a new check (and its seconds)."""
+class NotSaved(Exception):
+    """--saved-only and no saved report for this question."""
+
+
+def report_for(desk: Desk | None, folder: Path, question: str, fresh: bool) -> tuple[Report, float]:
+    """The stored report for `question`, or a new check (and its seconds); with no desk
+    (--saved-only), a question without a stored report is an error."""
     path = folder / (hashlib.sha256(question.encode()).hexdigest()[:16] + ".json")
     if path.exists() and not fresh:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Report.model_validate(data["report"]), float(data["seconds"])
+    if desk is None:
+        raise NotSaved(f"no saved report in {folder}")
     started = time.perf_counter()
     record = run_check(desk, question)
     seconds = round(time.perf_counter() - started, 2)
@@ -59,20 +69,51 @@ def _share(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 3) if denominator else None
 
 
-def run_reports(
-    desk: Desk, folder: Path, questions: list[ReportQuestion], fresh: bool
-) -> dict[str, Any]:
-    rows = []
-    for question in questions:
+def _calibration(rows: list[dict[str, Any]]) -> float | None:
+    """Expected calibration error of the verdicts' confidences (10 bins)."""
+    pairs = [(bool(r["verdict_right"]), float(r["confidence"])) for r in rows]
+    return round(calibration_error(pairs), 3) if pairs else None
+
+
+QuestionT = TypeVar("QuestionT", ReportQuestion, MultilingualQuestion)
+
+
+def score_all(
+    desk: Desk | None,
+    folder: Path,
+    questions: list[QuestionT],
+    fresh: bool,
+    score: Callable[[Report, QuestionT], dict[str, Any]],
+    named: set[str],
+) -> list[dict[str, Any]]:
+    """One row per question, named by its line (the benchmark stays in ../shared); a
+    crash is a result too, a row with its error and the `named` fields of its question."""
+    rows: list[dict[str, Any]] = []
+    for line, question in enumerate(questions, start=1):
+        known = question.model_dump(include=named)
         try:
             report, seconds = report_for(desk, folder, question.q, fresh)
-        except Exception as exc:  # a crash is a result too: scored as a failed report
-            rows.append({"q": question.q, "expect": question.expect, "error": repr(exc)})
+        except Exception as exc:
+            rows.append({"line": line, **known, "error": repr(exc)})
             print(f"  FAILED {question.q}: {exc}", flush=True)
             continue
-        row = {**score_report(report, question), "seconds": seconds}
+        row = {"line": line, **score(report, question), "seconds": seconds}
         rows.append(row)
-        print(f"  {seconds:6.1f} s {row['verdict']:<20} {question.q}", flush=True)
+        share = row.get("share", "")
+        print(f"  {seconds:6.1f} s {row['verdict']:<20} {share} {question.q}", flush=True)
+    return rows
+
+
+def _report_row(report: Report, question: ReportQuestion) -> dict[str, Any]:
+    row = score_report(report, question)
+    del row["q"]
+    return row
+
+
+def run_reports(
+    desk: Desk | None, folder: Path, questions: list[ReportQuestion], fresh: bool
+) -> dict[str, Any]:
+    rows = score_all(desk, folder, questions, fresh, _report_row, {"expect"})
     scored = [r for r in rows if "error" not in r]
     decisive = [r for r in scored if r["key_fact_up_front"] is not None]
     topical = [r for r in scored if r["expect"] != "not_enough_evidence"]
@@ -80,6 +121,7 @@ def run_reports(
         "questions": len(questions),
         "failed": len(rows) - len(scored),
         "verdicts_right": sum(1 for r in scored if r["verdict_right"]),
+        "expected_calibration_error": _calibration(scored),
         "key_fact_up_front": _share(
             sum(1 for r in decisive if r["key_fact_up_front"]), len(decisive)
         ),
@@ -104,41 +146,32 @@ def run_reports(
     }
 
 
+def _language_row(report: Report, question: MultilingualQuestion) -> dict[str, Any]:
+    same, total = language_share(report, question.lang)
+    return {
+        "lang": question.lang,
+        "expect": question.expect,
+        "verdict": report.verdict.label,
+        "verdict_right": report.verdict.label == question.expect,
+        "confidence": report.verdict.confidence,
+        "report_language": report.language,
+        "sentences": total,
+        "in_question_language": same,
+        "share": _share(same, total),
+    }
+
+
 def run_languages(
-    desk: Desk, folder: Path, questions: list[MultilingualQuestion], fresh: bool
+    desk: Desk | None, folder: Path, questions: list[MultilingualQuestion], fresh: bool
 ) -> dict[str, Any]:
-    rows = []
-    for question in questions:
-        try:
-            report, seconds = report_for(desk, folder, question.q, fresh)
-        except Exception as exc:  # a crash is a result too: scored as a failed report
-            rows.append({"q": question.q, "lang": question.lang, "error": repr(exc)})
-            continue
-        same, total = language_share(report, question.lang)
-        rows.append(
-            {
-                "q": question.q,
-                "lang": question.lang,
-                "expect": question.expect,
-                "verdict": report.verdict.label,
-                "verdict_right": report.verdict.label == question.expect,
-                "report_language": report.language,
-                "sentences": total,
-                "in_question_language": same,
-                "share": _share(same, total),
-                "seconds": seconds,
-            }
-        )
-        print(
-            f"  {seconds:6.1f} s {report.verdict.label:<20} {rows[-1]['share']} {question.q}",
-            flush=True,
-        )
+    rows = score_all(desk, folder, questions, fresh, _language_row, {"lang"})
     scored = [r for r in rows if "error" not in r]
     shares = [r["share"] for r in scored if r["share"] is not None]
     return {
         "questions": len(questions),
         "failed": len(rows) - len(scored),
         "verdicts_right": sum(1 for r in scored if r["verdict_right"]),
+        "expected_calibration_error": _calibration(scored),
         "median_language_share": round(statistics.median(shares), 3) if shares else None,
         "min_language_share": min(shares) if shares else None,
         "reports_at_least_90_percent": sum(1 for s in shares if s >= 0.9),
@@ -155,6 +188,11 @@ def main() -> None:
     parser.add_argument("--name", default="report-quality")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--fresh", action="store_true", help="Check again instead of reusing.")
+    parser.add_argument(
+        "--saved-only",
+        action="store_true",
+        help="Score the reports saved under NAME (e.g. by older code); check nothing.",
+    )
     args = parser.parse_args()
 
     settings = Settings()
@@ -163,8 +201,9 @@ def main() -> None:
     questions = read_models(args.questions, ReportQuestion)[: args.limit]
     languages = read_models(args.multilingual, MultilingualQuestion)[: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
-        desk = Desk.from_settings(settings)
-        desk.store = SQLiteStore(Path(tmp) / "store.sqlite3")
+        desk = None if args.saved_only else Desk.from_settings(settings)
+        if desk is not None:
+            desk.store = SQLiteStore(Path(tmp) / "store.sqlite3")
         print("report questions:", flush=True)
         reports = run_reports(desk, folder, questions, args.fresh)
         print("other languages:", flush=True)
@@ -172,8 +211,8 @@ def main() -> None:
     save(
         args.name,
         {
-            "model": desk.model_name,
-            "settings_hash": desk.settings_hash,
+            "model": desk.model_name if desk else "as saved",
+            "settings_hash": desk.settings_hash if desk else "as saved",
             "reports_folder": str(folder),
             "report_questions": reports,
             "multilingual": multilingual,

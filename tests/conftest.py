@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+from tests import pg
+from tests.pg import PostgresServer
 
 from factdesk.backends.embed.hashing import HashingEmbedder
 from factdesk.backends.llm.scripted import ScriptedLLM
@@ -14,7 +17,13 @@ from factdesk.backends.search.local import LocalIndex
 from factdesk.pipeline import Desk
 from factdesk.records import Document
 from factdesk.settings import Settings
+from factdesk.store.postgres import PostgresStore
 from factdesk.store.sqlite import SQLiteStore
+
+# Property tests check behaviour, not speed: on a loaded 2-core machine a first example
+# can take longer than Hypothesis's 200 ms deadline and fail a correct test.
+hypothesis_settings.register_profile("factdesk", deadline=None)
+hypothesis_settings.load_profile("factdesk")
 
 CORPUS = [
     Document(
@@ -116,3 +125,41 @@ def desk(settings: Settings, index: LocalIndex, llm: ScriptedLLM) -> Desk:
         searchers=[index],
         store=SQLiteStore(settings.db_path),
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL for the whole session (skips without one, unless required)."""
+    problem = pg.missing()
+    if problem:
+        if os.environ.get("FACTDESK_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"FACTDESK_REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(problem)
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return postgres_server.database()
+
+
+@pytest.fixture
+def postgres_store(database_url: str) -> Iterator[PostgresStore]:
+    store = PostgresStore(database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_desk(
+    request: pytest.FixtureRequest, settings: Settings, index: LocalIndex, llm: ScriptedLLM
+) -> Iterator[Desk]:
+    """The scripted desk over each store engine in turn: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        store: SQLiteStore | PostgresStore = SQLiteStore(settings.db_path)
+    else:
+        store = request.getfixturevalue("postgres_store")
+    yield Desk(settings=settings, llm=llm, embedder=index.embedder, searchers=[index], store=store)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from factdesk.pipeline.agreement import compare, fold, numbers
+from factdesk.pipeline.agreement import compare, fold, numbers, outranked
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,8 @@ from factdesk.pipeline.agreement import compare, fold, numbers
         ("the United States", "The Soviet Union launched Sputnik 1.", "unsure"),
         ("his theory of relativity", "for his discovery of the photoelectric effect", "unsure"),
         ("Júpiter", "Jupiter is the largest planet.", "agree"),
+        ("about 12 per 1,000 people", "a birth rate of 10.94 per 1000 in 2018", "differ"),
+        ("12 per 1,000", "12 births per 1000 residents", "agree"),
     ],
 )
 def test_compare(claimed, found, expected):
@@ -38,3 +40,17 @@ def test_compare(claimed, found, expected):
 def test_numbers_in_digits_and_words():
     assert numbers("two prizes in 1903 and 1,911 votes") == {2, 1903, 1911}
     assert fold("Brasília") == "brasilia"
+    assert numbers("3 in every 10 voters, 5 out of 6 and 8 per 100,000") == {3, 5, 8}
+
+
+def test_a_lower_rank_is_found_only_against_an_outright_superlative():
+    asked = "What is the largest continent on Earth?"
+    assert outranked(asked, "Antarctica is the fifth-largest continent [1].") == (
+        "fifth-largest continent"
+    )
+    assert outranked("Which is the most populous city?", "Tokyo is the 2nd most populous city")
+    assert outranked(asked, "Asia is the largest continent [1].") is None
+    assert (
+        outranked("What is the second largest continent?", "Africa is the second-largest.") is None
+    )
+    assert outranked(asked, "Mount Elbrus is the fifth-highest peak.") is None  # another rank

@@ -3,10 +3,14 @@
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from tests.conftest import CORPUS
+
+from factdesk.records import CheckRecord, Trail
+from factdesk.store.sqlite import SQLiteStore
 
 QUESTION = "Was the Eiffel Tower built for the 1889 World's Fair?"
 
@@ -16,14 +20,14 @@ def env(cli_env):
     return cli_env
 
 
-def factdesk(env, *args, stdin=None):
+def factdesk(env, *args, stdin=None, timeout=120):
     return subprocess.run(
         [sys.executable, "-m", "factdesk.cli", *args],
         env=env,
         capture_output=True,
         text=True,
         input=stdin,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -117,3 +121,31 @@ def test_ingest_reports_bad_files_and_keeps_good_ones(env, tmp_path):
     assert_clean_error(
         factdesk(env, "ingest", str(Path(tmp_path) / "missing")), 2, "does not exist"
     )
+
+
+def test_a_question_that_is_not_unicode_is_one_sentence(env):
+    # invalid UTF-8 on the command line reaches Python as lone surrogates
+    result = factdesk(env, "check", b"Was the tower \xed\xa0\x80 built in 1889?")
+    assert_clean_error(result, 2, "lone surrogate")
+
+
+def test_stored_text_cannot_drive_the_terminal(env, settings):
+    moment = datetime.now(UTC)
+    SQLiteStore(settings.db_path).checks.save(
+        CheckRecord(
+            id="e5c0000001",
+            question="\x1b]0;owned\x07Was the \x1b[2Jtower\u202e built\x9b in 1889?",
+            status="failed",
+            created_at=moment,
+            updated_at=moment,
+            error="search: \x1b[31mboom\x1b[0m",
+            trail=Trail(),
+        )
+    )
+    listed = factdesk(env, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "e5c0000001" in listed.stdout and "[2Jtower" in listed.stdout
+    shown = factdesk(env, "show", "e5c0000001")
+    assert shown.returncode == 1 and "[31mboom" in shown.stderr
+    for output in (listed.stdout, listed.stderr, shown.stdout, shown.stderr):
+        assert not any(c in output for c in "\x1b\x07\u202e\x9b"), output

@@ -176,6 +176,9 @@ def test_eval_cli_end_to_end_with_scripted_model(tmp_path):
     assert "macro-F1" in result.stdout
     traces = (tmp_path / "preds.trace.jsonl").read_text().splitlines()
     assert len(traces) == 3 and json.loads(traces[0])["gold"] == "supported"
+    traced = json.loads(traces[0])  # what the verdict rules read, for an exact replay
+    gate = {e["passage"]: e["on_topic"] for e in traced["evidence"]}
+    assert gate["p1"] is True and False in gate.values()
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and len(out.read_text().splitlines()) == 3
 

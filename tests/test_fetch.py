@@ -100,6 +100,20 @@ def test_a_private_url_is_refused_before_anything_is_sent(secret):
     assert fetcher.connector.addresses == [] and secret.requests == []
 
 
+def test_urls_the_http_client_cannot_parse_are_refused_one_by_one(site):
+    site.page("/news/tower", "article.html")
+    odd = [
+        "http://0177.0.0.1/",
+        "http://127.000.000.001/",
+        "http://h.example:99999/",
+        "http://[::1/",
+    ]
+    results = make().fetch_all([*odd, site.url("/news/tower")])
+    assert [r.record.status for r in results] == ["refused"] * 4 + ["fetched"]
+    assert all("is not a valid URL" in r.record.error for r in results[:4])
+    assert site.requests == ["/robots.txt", "/news/tower"]
+
+
 def test_allowed_redirects_are_followed_and_bounded(site):
     site.page("/final", "article.html")
     site.redirect("/a", "/b", 301)

@@ -9,9 +9,19 @@ from factdesk.pipeline.ground import (
     check_contract,
     ground,
     lexical_support,
-    number_sources,
+    swapped_subject,
 )
-from factdesk.records import Draft, Evidence, Passage, Section, Verdict
+from factdesk.pipeline.sources import number_sources
+from factdesk.records import (
+    Draft,
+    Evidence,
+    Passage,
+    PointCheck,
+    Section,
+    StanceJudgement,
+    StanceScores,
+    Verdict,
+)
 
 
 def _evidence(key, doc, text, title="T"):
@@ -158,6 +168,12 @@ def test_a_section_that_no_longer_speaks_of_the_subject_is_dropped():
         subjects=["Genghis Khan"],
     )  # fmt: skip
     assert [s.heading for s in grounded.sections] == ["Founder", "Limits"]
+    claimed, _ = ground(
+        ScriptedLLM(), draft, [khanate, founder], VERDICT, "en", GroundingPolicy(),
+        claim="Genghis Khan led the Kazakh Khanate after the Golden Horde.",
+        subjects=["Genghis Khan"],
+    )  # fmt: skip
+    assert len(claimed.sections) == 3  # it states the claim's other words: about the claim
     everything, _ = ground(
         ScriptedLLM(), draft, [khanate, founder], VERDICT, "en", GroundingPolicy()
     )
@@ -187,6 +203,31 @@ def test_a_restatement_is_put_to_the_model_even_when_every_word_matches():
     assert grounded.executive_summary == ""
 
 
+def test_a_passage_sentence_with_another_name_at_its_head_is_not_grounded():
+    batu = (
+        "Batu Khan was a Mongol ruler and founder of the Golden Horde, a constituent of the "
+        "Mongol Empire established after Genghis Khan's demise. Batu was a son of Jochi."
+    )
+    swapped = (
+        "Genghis Khan was a Mongol ruler and founder of the Golden Horde, a constituent of "
+        "the Mongol Empire established after Genghis Khan's demise [1]."
+    )
+    assert swapped_subject(swapped, batu)
+    assert not swapped_subject("Batu Khan was a Mongol ruler [1].", batu)
+    tesla = "Nikola Tesla was a Serbian-American inventor. He is known for AC power."
+    assert not swapped_subject("Tesla was a Serbian-American inventor [1].", tesla)
+    assert not swapped_subject("Nikola Tesla is known for AC power [1].", tesla)  # "He" read
+    assert swapped_subject("Thomas Edison was a Serbian-American inventor [1].", tesla)
+    # the model is never asked: the swap is removed by code, whatever it would say
+    llm = ScriptedLLM(choices={"verify": {"Yes": 0.99, "No": 0.01}})
+    passage = _evidence(1, "batu", batu, "Batu Khan")
+    grounded, grounding = ground(
+        llm, _draft(swapped, "x", bottom=""), [passage], VERDICT, "en", GroundingPolicy()
+    )
+    assert grounded.executive_summary == "" and grounding.removed >= 1
+    assert "verify" not in llm.kinds()
+
+
 def test_number_sources_by_first_appearance_merging_passages_of_one_document():
     draft = Draft(
         executive_summary="Designed by Eiffel [2]. Completed in 1889 [1].",
@@ -201,6 +242,46 @@ def test_number_sources_by_first_appearance_merging_passages_of_one_document():
         (2, "https://ex.org/tower"),
     ]
     assert sources[1].passage_ids == ["tower#1", "tower#3"]
+
+
+def test_the_passage_that_answered_the_point_takes_the_side_it_decided():
+    draft = Draft(executive_summary="Completed in 1889 [1]. Designed by Eiffel [2].",
+                  sections=[], bottom_line="")  # fmt: skip
+    point = PointCheck(question="When was it completed?", claimed="1975", answer="1889",
+                       keys=[1], outcome="differ")  # fmt: skip
+    _, sources = number_sources(draft, EVIDENCE, point)
+    assert [s.stance for s in sources] == ["refutes", "context"]
+    _, agreeing = number_sources(draft, EVIDENCE, point.model_copy(update={"outcome": "agree"}))
+    assert agreeing[0].stance == "supports"
+    _, unread = number_sources(draft, EVIDENCE, point.model_copy(update={"outcome": "unanswered"}))
+    assert unread[0].stance == "context"
+
+
+def test_a_source_takes_a_side_only_where_the_report_shows_it_speak_of_the_subject():
+    founder = _evidence(1, "genghis", "Genghis Khan founded the Mongol Empire.", "Genghis Khan")
+    empire = _evidence(
+        2, "empire", "The Mongol Empire, founded by Genghis Khan, was vast.", "Mongol Empire"
+    )
+    for item in (founder, empire):
+        item.judgements = [
+            StanceJudgement(claim_id="C1", passage_id=item.passage.id, stance="supports",
+                            scores=StanceScores(supports=0.9, refutes=0.05, context=0.05))
+        ]  # fmt: skip
+    quoted_apart = Draft(
+        executive_summary="Genghis Khan founded the Mongol Empire [1]. "
+        "The Mongol Empire was the largest contiguous empire [2].",
+        sections=[],
+        bottom_line="",
+    )
+    _, sources = number_sources(quoted_apart, [founder, empire], None, ["Genghis Khan"])
+    assert [s.stance for s in sources] == ["supports", "context"]
+    named = quoted_apart.model_copy(
+        update={"executive_summary": "The empire Genghis Khan founded was vast [2]."}
+    )
+    _, sources = number_sources(named, [founder, empire], None, ["Genghis Khan"])
+    assert [s.stance for s in sources] == ["supports"]
+    _, unnamed = number_sources(quoted_apart, [founder, empire])  # no subject known
+    assert [s.stance for s in unnamed] == ["supports", "supports"]
 
 
 def test_check_contract_refuses_unknown_numbers_and_uncited_sources(desk):

@@ -142,6 +142,18 @@ def test_client_errors_are_not_retried_and_name_the_backend(api, settings):
     assert len(api.requests) == 1
 
 
+def test_errors_quote_no_upstream_body_and_no_credentials(api, settings):
+    api.replies.append((401, {"error": "key sk-live-0123456789 is revoked; account ops@corp"}))
+    with_credentials = api.url.replace("http://", "http://admin:hunter2@") + "/v1"
+    cfg = Settings(llm={"backend": "openai", "model_name": "m", "base_url": with_credentials})
+    with pytest.raises(LLMError) as failed:
+        build_llm("llm", BuildContext(cfg)).complete(UNDERSTAND.render(question="q"))
+    message = str(failed.value)
+    assert "HTTP 401" in message and "http://[redacted]@127.0.0.1" in message
+    assert "hunter2" not in message and "sk-live" not in message and "ops@corp" not in message
+    assert len(api.requests) == 1
+
+
 def test_unreachable_server_is_an_llm_error(settings):
     cfg = Settings(
         llm={

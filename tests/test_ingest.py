@@ -1,4 +1,6 @@
 import json
+import os
+import threading
 
 import pytest
 
@@ -71,3 +73,74 @@ def test_read_text_strips_bom(tmp_path):
     path = tmp_path / "bom.txt"
     path.write_bytes(b"\xef\xbb\xbfhello")
     assert read_text(path) == "hello"
+
+
+def test_links_inside_a_folder_are_skipped_and_reported(index, tmp_path):
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "passwd.txt").write_text("root password: hunter2 for the backup server.")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "quartz.txt").write_text("Quartz is a hard mineral made of silica.")
+    (folder / "passwd.txt").symlink_to(private / "passwd.txt")
+    (folder / "more").symlink_to(private, target_is_directory=True)
+    report = ingest_paths(index, [folder])
+    assert (report.documents, report.problems) == (1, [])
+    assert sorted(report.notes) == [
+        f"{folder / name} is a symbolic link; skipped (links are not followed)."
+        for name in ("more", "passwd.txt")
+    ]
+    assert all("hunter2" not in h.passage.text for h in index.search("root password", 20))
+
+
+def _in_thread(function, timeout=10.0):
+    """function() in a thread; fail (instead of hanging the suite) when it blocks."""
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(result=function()), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert not worker.is_alive(), "blocked"
+    return outcome["result"]
+
+
+def test_fifos_are_refused_not_waited_on(index, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    os.mkfifo(folder / "a.txt")
+    (folder / "basalt.txt").write_text("Basalt is a dark volcanic rock.")
+    named = _in_thread(lambda: ingest_paths(index, [folder / "a.txt"]))
+    assert named.problems == [f"{folder / 'a.txt'} is not a regular file."]
+    walked = _in_thread(lambda: ingest_paths(index, [folder]))
+    assert walked.documents == 1
+    assert walked.notes == [f"{folder / 'a.txt'} is not a regular file; skipped."]
+
+
+def test_a_folder_nested_1500_deep_is_walked_without_recursion(index, tmp_path):
+    top = deepest = tmp_path / "deep"
+    top.mkdir()
+    for _ in range(1500):
+        deepest = deepest / "d"
+        deepest.mkdir()
+    (deepest / "obsidian.txt").write_text("Obsidian is a natural volcanic glass.")
+    try:
+        report = ingest_paths(index, [top])
+        assert (report.documents, report.problems, report.notes) == (1, [], [])
+    finally:  # removed bottom-up: a recursive delete would hit the same limit
+        (deepest / "obsidian.txt").unlink()
+        while deepest != tmp_path:
+            deepest.rmdir()
+            deepest = deepest.parent
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_jsonl_records_with_an_empty_id_are_refused(index, tmp_path, empty):
+    path = tmp_path / "items.jsonl"
+    good = {"id": "g1", "title": "Granite", "text": "Granite is an igneous rock."}
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "id": empty}) + "\n")
+    before = index.count()
+    report = ingest_paths(index, [path])
+    assert report.problems == [
+        f"{path} line 2: id is empty; every record needs its own id "
+        "(it identifies the document when it is ingested again)."
+    ]
+    assert index.count() == before

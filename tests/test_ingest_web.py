@@ -89,3 +89,18 @@ def test_a_web_backend_without_its_key_is_a_config_error(env):
     env = {**env, "FACTDESK_SEARCH__BACKENDS": '["local", "brave"]'}
     result = factdesk(env, "check", "Was the Eiffel Tower built in 1889?")
     assert_clean_error(result, 2, "set FACTDESK_BACKENDS__BRAVE__API_KEY")
+
+
+def test_odd_ipv4_spellings_are_refused_one_by_one(web_env, site):
+    result = factdesk(
+        web_env, "ingest", "http://0177.0.0.1/", "http://127.000.000.001/", site.url("/news/tower")
+    )
+    assert_clean_error(result, 2, "http://0177.0.0.1/ is not a valid URL")
+    assert "http://127.000.000.001/ is not a valid URL" in result.stderr
+    assert "1 document(s)" in result.stderr
+
+
+def test_an_upper_case_scheme_is_still_http(web_env, site):
+    result = factdesk(web_env, "ingest", site.url("/news/tower").replace("http://", "HTTP://"))
+    assert result.returncode == 0, result.stderr
+    assert "1 document(s)" in result.stderr

@@ -61,6 +61,20 @@ def test_a_different_date_is_found_by_code_without_asking_the_model():
     assert "Great Wall" not in asked.variables["passages"]  # off-topic passages are not read
 
 
+def test_a_lower_rank_in_the_statement_differs_though_the_answer_names_the_subject():
+    largest = PointCheck(question="What is the largest continent on Earth?", claimed="Antarctica")
+    antarctica = _evidence(1, "Antarctica is the fifth-largest continent.", "Antarctica")
+    llm = ScriptedLLM(
+        {"point": "Answer: Antarctica\nStatement: Antarctica is the fifth-largest continent [1]."}
+    )
+    checked = check_point(
+        llm, HashingEmbedder(), largest, [antarctica], agree_at=0.7, differ_at=0.3
+    )
+    assert (checked.outcome, checked.decided_by) == ("differ", "code")
+    assert checked.answer == "Antarctica, the fifth-largest continent"
+    assert "agree" not in llm.kinds()
+
+
 def test_the_model_compares_only_when_the_words_do_not_decide():
     answer = "Answer: the Soviet occupation zone\nStatement: The wall was built there [1]."
     differ, llm = _check(answer, agree=0.1)
@@ -134,8 +148,25 @@ def test_a_point_the_evidence_answers_differently_refutes_the_claim():
 def test_a_supported_verdict_against_every_passage_taking_a_side_is_refuted():
     against = [_evidence(1, "Jupiter is the largest planet.", "Jupiter", stance="refutes")]
     verdict = _decide(against, None)
-    assert verdict.label == "refuted"
+    assert (verdict.label, verdict.confidence) == ("refuted", 0.9)
     assert "contradicts the claim" in verdict.per_claim[0].reason
+    barely = against[0].model_copy(deep=True)
+    barely.judgements[0].scores = StanceScores(supports=0.3, refutes=0.6, context=0.1)
+    assert _decide([barely], None).label == "supported"  # a barely refuting passage is not enough
+    off = against[0].model_copy(update={"on_topic": False})
+    assert _decide([off], None).label == "supported"  # nor one that is not about the subject
+
+
+def test_a_barely_refuting_page_of_the_subject_counts_when_nothing_read_supports():
+    own = _evidence(1, "Cleopatra was queen of Egypt.", "Cleopatra", stance="refutes")
+    own.judgements[0].scores = StanceScores(supports=0.3, refutes=0.65, context=0.05)
+    augustus = _evidence(2, "Augustus was the first Roman emperor.", "Augustus", False, "refutes")
+    verdict = _decide([own, augustus], None)
+    assert (verdict.label, verdict.confidence) == ("refuted", 0.9)  # Augustus's clear 0.9
+    assert "contradicts the claim" in verdict.per_claim[0].reason
+    queen = _evidence(3, "Victoria was a queen.", "Queen Victoria", on=False, stance="supports")
+    assert _decide([own, augustus, queen], None).label == "supported"  # a passage supports
+    assert _decide([augustus], None).label == "supported"  # no page of hers refutes
 
 
 def test_an_agreeing_point_lifts_silence_only_with_a_supporting_passage():

@@ -1,5 +1,5 @@
 from factdesk.pipeline import run_check
-from factdesk.render import link_citations, render, safe_url, to_html, to_markdown
+from factdesk.render import link_citations, linkable, render, to_html, to_markdown
 
 HOSTILE = '<script>alert("x")</script>" onmouseover="alert(1)'
 
@@ -35,10 +35,20 @@ def test_citations_become_links_to_sources():
     assert "&lt;b&gt;" in str(link_citations("<b>bold</b> [1]"))
 
 
-def test_safe_url_allows_only_harmless_schemes():
-    assert safe_url("https://example.org/a") == "https://example.org/a"
-    assert safe_url(" JavaScript:alert(1)") == "#"
-    assert safe_url("data:text/html,x") == "#"
+def test_only_web_urls_are_linked():
+    assert linkable("https://example.org/a") and linkable("HTTP://Example.org/a")
+    for url in (" JavaScript:alert(1)", "data:text/html,x", "file:///srv/notes.txt", ""):
+        assert not linkable(url), url
+
+
+def test_a_local_source_is_named_but_not_linked_in_html(desk):
+    report = _report(desk)
+    local = report.sources[0].model_copy(
+        update={"title": "Tower notes", "url": "file:///srv/factdesk/private/notes.txt"}
+    )
+    html = to_html(report.model_copy(update={"sources": [local, *report.sources[1:]]}))
+    assert "Tower notes" in html
+    assert "file:" not in html
 
 
 def test_markdown_has_the_full_anatomy(desk):

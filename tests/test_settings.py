@@ -14,7 +14,18 @@ def test_defaults_are_the_embedded_offline_stack(settings):
     assert fresh.llm.backend == "llama_cpp"
     assert fresh.embedder.backend == "minilm"
     assert fresh.search.backends == ["factchecks", "local"]
-    assert fresh.store.backend == "sqlite"
+    assert role_choice(fresh, "store")[1] == "sqlite"
+    assert role_choice(fresh, "queue")[1] == "inprocess"
+
+
+def test_a_database_url_moves_the_store_and_the_queue_to_postgresql(settings):
+    scaled = Settings(database_url="postgresql://factdesk@db.invalid/factdesk")
+    assert role_choice(scaled, "store")[1] == "postgres"
+    assert role_choice(scaled, "queue")[1] == "procrastinate"
+    chosen = Settings(database_url="postgresql://x@db.invalid/y", queue={"backend": "inprocess"})
+    assert role_choice(chosen, "queue")[1] == "inprocess"
+    assert "db.invalid" not in chosen.model_dump_json()
+    assert settings_hash(scaled) == settings_hash(Settings())
 
 
 def test_preset_applies_below_environment(monkeypatch, settings):

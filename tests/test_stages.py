@@ -7,7 +7,13 @@ from factdesk.errors import InputError
 from factdesk.pipeline.evidence import select_evidence
 from factdesk.pipeline.plan import plan
 from factdesk.pipeline.stance import judge, label_for
-from factdesk.pipeline.understand import accept_rewrite, clean_question, detect_language, understand
+from factdesk.pipeline.understand import (
+    accept_rewrite,
+    clean_question,
+    detect_language,
+    is_statement,
+    understand,
+)
 from factdesk.pipeline.verdict import decide
 from factdesk.records import (
     Claim,
@@ -30,6 +36,15 @@ def test_clean_question_refuses_unusable_input(bad):
 
 def test_clean_question_collapses_whitespace():
     assert clean_question("  Is  the\nsky blue? ", 2000) == "Is the sky blue?"
+
+
+def test_clean_question_drops_control_and_bidi_characters_and_refuses_surrogates():
+    sneaky = "Is\x00 the \x1b]0;owned\x07sky\u202e blue\u2066?\x9b\x7f"
+    assert clean_question(sneaky, 2000) == "Is the ]0;ownedsky blue?"
+    with pytest.raises(InputError, match="lone surrogate"):
+        clean_question("Is the sky \ud83d blue?", 2000)
+    with pytest.raises(InputError, match="empty"):
+        clean_question("\x1b\x00\u202e", 2000)
 
 
 def test_rewrite_is_kept_only_when_close():
@@ -122,6 +137,36 @@ def test_understand_gives_long_questions_room_for_their_restatements(llm):
     assert budgets[1] >= budgets[0] + len(long.strip()) - len(short)
 
 
+def test_a_stated_claim_is_checked_in_the_users_words_and_asked_once(llm):
+    stated = "Ruth Bader Ginsburg is the first woman to lie in state at the U.S. Capitol."
+    llm._answers["understand"] = _understood(
+        normalized="Is Ruth Bader Ginsburg the first woman to lie in state at the U.S. Capitol?",
+        claim="Ruth Bader Ginsburg was the first woman to die in state at the U. S. Capitol.",
+        subject=["Ruth Bader Ginsburg"],
+    )
+    result = understand(llm, stated)
+    assert [c.text for c in result.claims] == [stated]
+    assert result.normalized == stated
+    assert result.restatement == ""  # the model's wording is not searched either
+    assert result.subjects == ["Ruth Bader Ginsburg"]
+    assert llm.kinds() == ["understand"]  # no second try for a wording that is not used
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "stated"),
+    [
+        ("Bill Gates was involved in crafting the TRACE Act.", "en", True),
+        ("Island nations are small", "en", True),
+        ("Was the Eiffel Tower built for the 1889 World's Fair", "en", False),
+        ("Didn't he go", "en", False),
+        ("Crime has increased in Minneapolis in 2020?", "en", False),
+        ("Le mur de Berlin a été construit en 1975.", "fr", False),  # restated in English
+    ],
+)
+def test_statements_are_told_from_questions(text, language, stated):
+    assert is_statement(text, language) is stated
+
+
 def test_unknown_category_becomes_other(llm):
     llm._answers["understand"] = _understood(category="gossip")
     result = understand(llm, "Is the sky blue?")
@@ -206,6 +251,27 @@ def test_evidence_drops_near_duplicates(index):
         rrf_k=60,
     )
     assert len(chosen.evidence) == 1
+
+
+def test_evidence_about_a_subject_no_source_names_is_judged_by_meaning(index):
+    claim = Claim(id="C1", text="Flu shots lead to severe conditions making them unsafe.")
+    text = "Serious reactions to the influenza vaccine are very rare; flu shots are safe."
+    named_otherwise = Hit(passage=_passage("v#0", "vaccine", text), score=1, backend="t", rank=0)
+    other = Hit(
+        passage=_passage("w#0", "wall", "The Berlin Wall fell."), score=1, backend="t", rank=1
+    )
+
+    def chosen(subjects, hits):
+        found = select_evidence(index.embedder, [claim], hits, k=3, max_per_document=2,
+                                min_relevance=-1.0, mmr_lambda=0.7, rrf_k=60,
+                                subjects=subjects, close=0.9)  # fmt: skip
+        return {e.passage.doc_id: e.on_topic for e in found.evidence}
+
+    assert chosen(["Flu vaccination"], [named_otherwise, other])["vaccine"] is True
+    named = Hit(passage=_passage("f#0", "Flu vaccination", "It is offered each autumn."),
+                score=1, backend="t", rank=2)  # fmt: skip
+    with_name = chosen(["Flu vaccination"], [named_otherwise, named])
+    assert with_name == {"Flu vaccination": True, "vaccine": False}
 
 
 def _on_and_off_topic():
@@ -329,6 +395,24 @@ def test_sections_group_by_stance_then_kind_of_source():
     assert [[e.key for e in g] for g in groups] == [[1, 3], [2, 5], [4]]
     few = group_evidence(evidence[:2], per_section=2, min_sections=3, max_sections=5)
     assert [[e.key for e in g] for g in few] == [[1], [2]]
+
+
+def test_a_relevant_passage_off_the_subject_is_weighed_but_shown_as_context(llm):
+    claims, on, _ = _on_and_off_topic()
+    act = Evidence(
+        key=2,
+        passage=_passage("c#0", "c", "The Eiffel Tower was built for the 1889 World's Fair."),
+        relevance=0.8,
+        on_topic=False,
+    )
+    judged = judge(llm, claims, [on, act], threshold=0.55, min_relevance=0.3)
+    assert llm.kinds() == ["stance", "stance"]
+    assert judged[1].judgements[0].stance == "supports"  # the verdict weighs it
+    assert judged[1].stance() == "context"  # the reader is not told it takes a side
+    from factdesk.pipeline.stance import assess
+
+    [result] = assess(llm, claims, [on, act], min_relevance=0.3)
+    assert result.passages == 2
 
 
 def test_assess_reads_on_topic_passages_together_and_skips_silence(llm):

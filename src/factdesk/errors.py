@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class FactdeskError(Exception):
     """Base class; `str(error)` is the message shown to the user."""
@@ -83,6 +85,15 @@ class CheckInterrupted(FactdeskError):
     exit_code = 130
 
 
+class CheckCancelled(FactdeskError):
+    """Someone cancelled the job running this check; it stopped after a stage."""
+
+
+class RetryLaterError(FactdeskError):
+    """A job failed in a way that may pass (a model or search backend); its queue runs it
+    again after a backoff."""
+
+
 class ConflictError(FactdeskError):
     """The request cannot be done in the record's current state (e.g. retrying a finished job)."""
 
@@ -101,3 +112,26 @@ class RateLimitedError(FactdeskError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# Credentials that can ride along in a configured URL or an upstream message: the
+# user-info part of a URL, secret-looking query parameters, and bearer tokens.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+@")
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:[a-z0-9_-]*(?:key|token|secret|password|passwd|signature|sig|auth)"
+    r"[a-z0-9_-]*)=)[^&#\s]+"
+)
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[a-z0-9._~+/=-]{8,}")
+REDACTED = "[redacted]"
+
+
+def redact(message: str) -> str:
+    """`message` without the credentials configuration can put into it.
+
+    Errors are recorded where readers of a public page or the API see them (a job's
+    error, a report's failed search backends), and a backend's URL may carry
+    `user:password@` or an API key in its query; those parts are replaced.
+    """
+    message = _URL_USERINFO.sub(rf"\1{REDACTED}@", message)
+    message = _SECRET_PARAM.sub(rf"\1{REDACTED}", message)
+    return _BEARER.sub(rf"\1 {REDACTED}", message)

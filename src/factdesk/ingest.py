@@ -1,7 +1,10 @@
 """Reading documents into the local index: files, web pages, feeds and the sample.
 
 A file that cannot be read is reported with one sentence and skipped; the others are
-still ingested, and nothing already in the index is touched by a failure.
+still ingested, and nothing already in the index is touched by a failure. Inside a
+folder, symbolic links are not followed (one could lead to any file the user can read,
+which a published report would then quote) and only regular files are read (a FIFO
+would block); both are reported as skipped.
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +31,7 @@ from factdesk.errors import InputError, UnsupportedContentError
 from factdesk.extract import Extracted, extract_html, extract_pdf, extract_plain
 from factdesk.protocols import PageFetcher
 from factdesk.records import Document, Page
-from factdesk.sourcemeta import canonical_url
+from factdesk.sourcemeta import canonical_url, is_web_url
 from factdesk.untrusted import clean_untrusted, defuse
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -57,11 +62,27 @@ def _file_id(path: Path) -> str:
     return "file:" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
 
 
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; anything else (a FIFO, a
+    device) is refused without waiting on it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read: {exc.strerror}.") from exc
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path} is not a regular file.")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; split it first."
+            )
+        return file.read()
+
+
 def read_text(path: Path) -> str:
     """UTF-8 text of a file, or an InputError that says what is wrong with it."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; split it first.")
-    data = path.read_bytes()
+    data = read_bytes(path)
     if b"\x00" in data[:8192]:
         raise InputError(f"{path} is not a text file.")
     try:
@@ -111,9 +132,7 @@ def _from_html_file(path: Path) -> Document:
 
 
 def _from_pdf(path: Path) -> Document:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; split it first.")
-    found = extract_pdf(path.read_bytes(), str(path))
+    found = extract_pdf(read_bytes(path), str(path))
     title = found.title if found.title != str(path) else path.stem
     return Document(
         id=_file_id(path),
@@ -134,6 +153,11 @@ def _from_jsonl(path: Path) -> Iterator[Document]:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "line"
             raise InputError(f"{path} line {number}: {where}: {problem['msg']}.") from exc
+        if not record.id.strip():
+            raise InputError(
+                f"{path} line {number}: id is empty; every record needs its own id "
+                "(it identifies the document when it is ingested again)."
+            )
         domain, outlet, source_type = sourcemeta.describe(record.url)
         yield Document(
             id=record.id,
@@ -155,24 +179,50 @@ READERS: dict[str, Callable[[Path], Iterable[Document]]] = {
 }
 
 
-def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and supported files inside folders named (recursively, sorted)."""
+def expand(paths: Iterable[Path], skipped: list[str]) -> Iterator[Path]:
+    """Files named, and supported regular files inside folders named (at any depth,
+    sorted); what a folder holds besides is added to `skipped`, one sentence each."""
     for path in paths:
         if not path.exists():
             raise InputError(f"{path} does not exist.")
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED
-            )
+            yield from _folder_files(path, skipped)
         else:
             yield path
+
+
+def _folder_files(folder: Path, skipped: list[str]) -> list[Path]:
+    """Walked with a list of folders still to read, not by recursion: a folder nested
+    thousands deep must not exhaust the stack."""
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError as exc:
+            skipped.append(f"{current} cannot be listed ({exc.strerror}); skipped.")
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                skipped.append(f"{path} is a symbolic link; skipped (links are not followed).")
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif path.suffix.lower() not in SUPPORTED:
+                continue
+            elif entry.is_file(follow_symlinks=False):
+                found.append(path)
+            else:
+                skipped.append(f"{path} is not a regular file; skipped.")
+    return sorted(found)
 
 
 def ingest_paths(
     index: LocalIndex, paths: Iterable[Path], progress: Callable[[str], None] = lambda _: None
 ) -> IngestReport:
     report = IngestReport()
-    for path in expand(paths):
+    for path in expand(paths, report.notes):
         reader = READERS.get(path.suffix.lower())
         if reader is None:
             known = ", ".join(sorted(SUPPORTED))
@@ -297,9 +347,9 @@ def ingest_feed(
         got = fetcher.download(feed_url, (*FEED_TYPES, "text/plain"))
     except UnsupportedContentError as exc:
         raise InputError(f"{feed_url} is not an RSS or Atom feed ({exc.args[0]}).") from exc
-    entries = [
-        e for e in feedparser.parse(got.body).entries if str(e.get("link", "")).startswith("http")
-    ][:limit]
+    entries = [e for e in feedparser.parse(got.body).entries if is_web_url(str(e.get("link", "")))][
+        :limit
+    ]
     if not entries:
         raise InputError(f"{feed_url} is not an RSS or Atom feed with linked entries.")
     links = [str(e["link"]) for e in entries]

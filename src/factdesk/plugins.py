@@ -204,7 +204,10 @@ def role_choice(settings: Settings, role: Role) -> tuple[Kind, str, dict[str, An
         "store": "store",
         "queue": "queue",
     }
-    return kinds[role], choice.backend, extras
+    scaled = bool(settings.database_url.get_secret_value())
+    defaults = {"store": "postgres" if scaled else "sqlite"}
+    defaults["queue"] = "procrastinate" if scaled else "inprocess"
+    return kinds[role], choice.backend or defaults.get(role, ""), extras
 
 
 def build(
@@ -244,14 +247,14 @@ def build_embedder(settings: Settings) -> Embedder:
 def build_store(settings: Settings) -> Store:
     built = build_role("store", BuildContext(settings))
     if not isinstance(built, Store):
-        raise _not_a("store", settings.store.backend, "Store")
+        raise _not_a("store", role_choice(settings, "store")[1], "Store")
     return built
 
 
 def build_queue(context: BuildContext) -> JobQueue:
     built = build_role("queue", context)
     if not isinstance(built, JobQueue):
-        raise _not_a("queue", context.settings.queue.backend, "JobQueue")
+        raise _not_a("queue", role_choice(context.settings, "queue")[1], "JobQueue")
     return built
 
 
@@ -346,7 +349,7 @@ def statuses(settings: Settings) -> Iterator[BackendStatus]:
     """Every registered backend: whether the settings use it, and what it still needs."""
     in_use = {role_choice(settings, role)[1] for role in ROLES}
     searched = search_backend_names(settings)
-    in_use |= {*searched, settings.store.backend, settings.queue.backend}
+    in_use |= {*searched, role_choice(settings, "store")[1], role_choice(settings, "queue")[1]}
     if any(REGISTRY.get("search", name).web for name in searched):
         in_use.add(settings.fetch.backend)
     for kind in KINDS:

@@ -6,13 +6,16 @@ records that search, fetch and store backends exchange are named for type checke
 only (`factdesk.records`, `factdesk.published`).
 
 Each backend kind has one Protocol: `LLM`, `Embedder`, `SearchBackend`, `PageFetcher`,
-`Store` (with its parts `CheckStore`, `ReportCatalog`, `JobStore`, `ArchiveStore`,
-`CorrectionLog`, `Inbox` and `EarlierChecks`) and `JobQueue`.
+`Store` (with its parts `CheckStore`, `ReportCatalog`, `JobStore`, `TextCheckStore`,
+`BatchStore`, `DeliveryStore`, `TokenStore`, `ArchiveStore`, `CorrectionLog`, `Inbox` and
+`EarlierChecks`), `JobQueue` and `WorkerQueue`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -20,7 +23,11 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from factdesk.published import (
+        ApiToken,
+        Batch,
         CheckPage,
         Correction,
         CorrectionPage,
@@ -31,8 +38,17 @@ if TYPE_CHECKING:
         Suggestion,
         SuggestionKind,
         VersionInfo,
+        WebhookDelivery,
     )
-    from factdesk.records import ArchivedCopy, CheckRecord, CheckStatus, Fetched, Hit, Report
+    from factdesk.records import (
+        ArchivedCopy,
+        CheckRecord,
+        CheckStatus,
+        Fetched,
+        Hit,
+        Report,
+        TextCheckRecord,
+    )
 
 
 class ChatMessage(BaseModel):
@@ -164,6 +180,24 @@ class JobStore(Protocol):
 
     def update(self, job_id: str, **values: Any) -> None: ...
 
+    def finish(self, job_id: str, status: JobStatus, **values: Any) -> bool:
+        """Give a running job its terminal status (and values); False, with nothing
+        written, when the job is no longer running (a job already done never becomes
+        interrupted)."""
+        ...
+
+    def open_jobs(self, client: str) -> int:
+        """How many of a client's jobs are queued or running."""
+        ...
+
+    def admitting(self, client: str) -> AbstractContextManager[int]:
+        """Hold while deciding whether to add a client's jobs, and adding them: one
+        transaction, holding a lock on the client that every process's `admitting` for
+        it waits for, that yields `open_jobs(client)` and commits what is added inside
+        (or nothing, when the block raises). Counting and adding is then atomic across
+        servers and workers, not only within one process."""
+        ...
+
     def set_events(self, job_id: str, events: Sequence[StageEvent]) -> None: ...
 
     def requeue(self, job_id: str) -> bool:
@@ -176,6 +210,88 @@ class JobStore(Protocol):
         ...
 
     def with_status(self, status: JobStatus) -> list[Job]: ...
+
+    def take_over(self, job_id: str) -> bool:
+        """Running to running again, one more attempt, when the queue has found that its
+        worker died; False when the job is not running."""
+        ...
+
+    def cancel(self, job_id: str) -> bool:
+        """Queued to cancelled at once; running: ask its worker to stop after the current
+        stage. False when the job had already finished."""
+        ...
+
+    def in_batch(self, batch_id: str) -> list[Job]:
+        """A batch's jobs in the order they were submitted."""
+        ...
+
+    def subscribe(self, listener: Callable[[str], None]) -> Callable[[], None] | None:
+        """Call `listener(job_id)` whenever a job changes, in any process; return the
+        function that stops it, or None when this store cannot push (then poll)."""
+        ...
+
+
+class BatchStore(Protocol):
+    """Batches of questions, each question a job."""
+
+    def add(self, batch: Batch, jobs: Sequence[Job]) -> None:
+        """The batch and all its jobs, in one transaction."""
+        ...
+
+    def get(self, batch_id: str) -> Batch | None: ...
+
+    def finish(self, batch_id: str) -> bool:
+        """Mark the batch finished if every job has; True only for the one call that did."""
+        ...
+
+
+class DeliveryStore(Protocol):
+    """The webhook outbox: events to deliver, and what became of each delivery."""
+
+    def add(self, delivery: WebhookDelivery) -> None: ...
+
+    def due(self, now: datetime, lease_s: float, limit: int) -> list[WebhookDelivery]:
+        """Pending deliveries whose time has come, each leased to the caller for `lease_s`
+        seconds so that no other sender takes it meanwhile."""
+        ...
+
+    def update(self, delivery_id: str, **values: Any) -> None: ...
+
+    def for_target(self, target_id: str) -> list[WebhookDelivery]: ...
+
+
+class TokenStore(Protocol):
+    """API tokens, and the shared counters that rate limits and quotas spend."""
+
+    def add(self, token: ApiToken) -> None: ...
+
+    def get(self, token_id: str) -> ApiToken | None: ...
+
+    def all(self) -> list[ApiToken]: ...
+
+    def revoke(self, token_id: str) -> bool:
+        """False when there is no such token or it was already revoked."""
+        ...
+
+    def count(self, key: str, period: str, amount: int = 1) -> int:
+        """Add `amount` to the counter of `key` in `period`; return its new value."""
+        ...
+
+
+class TextCheckStore(Protocol):
+    """Whole texts checked (from the command line or the web), each with its overview
+    once done."""
+
+    def save(self, record: TextCheckRecord) -> None: ...
+
+    def load(self, text_id: str) -> TextCheckRecord: ...
+
+    def recent(self, limit: int = 20) -> list[TextCheckRecord]: ...
+
+    def mark_running_failed(self, text_id: str, error: str) -> bool:
+        """Running to failed with `error`, its progress kept; False when it was not
+        running (or does not exist)."""
+        ...
 
 
 class ArchiveStore(Protocol):
@@ -231,12 +347,16 @@ class EarlierChecks(Protocol):
 
 @runtime_checkable
 class Store(Protocol):
-    """Where checks, report pages, jobs and what is published around them live; one
-    database behind every part."""
+    """Where checks, report pages, jobs, whole-text checks, batches, webhook deliveries,
+    tokens and what is published around reports live; one database behind all of them."""
 
     checks: CheckStore
     reports: ReportCatalog
     jobs: JobStore
+    texts: TextCheckStore
+    batches: BatchStore
+    deliveries: DeliveryStore
+    tokens: TokenStore
     archive: ArchiveStore
     corrections: CorrectionLog
     inbox: Inbox
@@ -245,15 +365,37 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-JobHandler = Callable[[str], None]
+@dataclass(frozen=True)
+class JobAttempt:
+    """Which delivery of a job this is: `number` 2 and up are retries (after an error or
+    after the queue found the job's worker dead); `final` says no retry will follow."""
+
+    number: int = 1
+    final: bool = True
+
+
+JobHandler = Callable[[str, JobAttempt], None]
 
 
 @runtime_checkable
 class JobQueue(Protocol):
-    """Runs jobs by id: `handler(job_id)` does the work; the queue decides where and when."""
+    """Runs jobs by id: `handler(job_id, attempt)` does the work; the queue decides where
+    and when. `embedded` queues run jobs inside this process, so a job left running at
+    start belongs to a process that stopped."""
+
+    embedded: bool
 
     def enqueue(self, job_id: str) -> None: ...
 
     def start(self, handler: JobHandler) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class WorkerQueue(JobQueue, Protocol):
+    """A queue whose jobs run in worker processes anywhere (`factdesk worker`)."""
+
+    def work(self, handler: JobHandler, concurrency: int, queues: Sequence[str]) -> None:
+        """Run jobs until stopped (SIGINT or SIGTERM)."""
+        ...

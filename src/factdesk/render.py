@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from factdesk import i18n
 from factdesk.citations import CITATION_GROUP, parse_group
 from factdesk.records import PageRecord, Report, Source
+from factdesk.sourcemeta import is_web_url
 
 FORMATS = ("md", "json", "html")
 
@@ -80,7 +81,7 @@ def long_date(day: date) -> str:
     return i18n.long_date(day, "en")
 
 
-def _page_line(page: PageRecord) -> str:
+def page_line(page: PageRecord) -> str:
     """What happened to one URL: when it was read and the hash of what was read, or why not."""
     if page.retrieved_at is None:
         return f"{page.url}: {page.status} ({page.error})"
@@ -128,9 +129,11 @@ def to_markdown(report: Report) -> str:
         if s.sha256:
             archived = f" {w('archived_line', url=s.archived_url, sha=s.sha256[:12])}."
         lines.append(
-            f"{s.n}. **{s.title}**, {w.source_line(s)}. <{s.url}> "
-            f"({w.source_type(s.source_type)}; {w('tier', tier=w.tier(s))}; "
-            f"{w.stance(s.stance)}).{archived}"
+            f"{s.n}. **{s.title}**, {w.source_line(s)}."
+            + (f" <{s.url}>" if s.url else "")
+            + f" ({w.source_type(s.source_type)}; {w('tier', tier=w.tier(s))}; "
+            + f"{w.stance(s.stance)})"
+            + (f".{archived}" if archived else "")
         )
     lines += ["", f"## {w('dive_deeper')}", ""]
     lines += [f"- {q}" for q in report.followups]
@@ -140,7 +143,7 @@ def to_markdown(report: Report) -> str:
 def _method_lines(report: Report, w: Wording) -> list[str]:
     m, g = report.method, report.grounding
     failed = f" ({w('failed')}: {'; '.join(m.backend_errors)})" if m.backend_errors else ""
-    pages = [f"- {w('pages_read')}:", *(f"  - {_page_line(p)}" for p in m.pages)]
+    pages = [f"- {w('pages_read')}:", *(f"  - {page_line(p)}" for p in m.pages)]
     used = {"considered": len(m.passages_considered), "used": len(m.passages_used)}
     counts = g.model_dump(include={"sentences", "verified", "recited", "removed"})
     usage = usage_line(report)
@@ -175,12 +178,10 @@ def link_citations(text: str) -> Markup:
     return Markup(CITATION_GROUP.sub(link, escaped))
 
 
-SAFE_SCHEMES = ("http://", "https://", "file://")
-
-
-def safe_url(url: str) -> str:
-    """The URL if its scheme is harmless in a link, else "#" (no javascript: links)."""
-    return url if url.strip().lower().startswith(SAFE_SCHEMES) else "#"
+def linkable(url: str) -> bool:
+    """Whether a source gets a link: only http(s) URLs do. No javascript: links, and no
+    file: links, which would publish where the server keeps its local sources."""
+    return is_web_url(url)
 
 
 @lru_cache(maxsize=1)
@@ -191,8 +192,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cite"] = link_citations
-    env.filters["safe_url"] = safe_url
-    env.filters["page_line"] = _page_line
+    env.tests["linkable"] = linkable
+    env.filters["page_line"] = page_line
     env.filters["long_date"] = long_date
     env.filters["usage_line"] = usage_line
     env.globals["site_words"] = Wording("en")  # the web app's own pages are in English

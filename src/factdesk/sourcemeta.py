@@ -75,8 +75,11 @@ def canonical_url(url: str) -> str:
 
     Lower-cases the host, drops `www.`, default ports, fragments, tracking parameters
     (utm_* and the like) and a trailing slash, sorts the query, and treats http and
-    https as the same page. Used as an identity, never as the address to fetch.
+    https as the same page. Used as an identity, never as the address to fetch; a
+    malformed URL (which no fetcher will read) stands for itself.
     """
+    if not is_web_url(url):
+        return url.strip()
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower().removeprefix("www.")
     port = parts.port if parts.port not in (None, 80, 443) else None
@@ -106,8 +109,22 @@ def sections(extra: str | None = None) -> dict[str, list[tuple[str, DomainInfo]]
     return found
 
 
+def is_web_url(url: str) -> bool:
+    """True for a well-formed http or https URL with a host, whatever the case of its
+    scheme (`HTTP://` is http too)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError when the port is not a port)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def domain_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a malformed address has no domain
+        return ""
     return host.removeprefix("www.")
 
 

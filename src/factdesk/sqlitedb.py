@@ -89,6 +89,8 @@ def fts_query(text: str) -> str:
 
 
 class Database:
+    engine = "sqlite"
+
     def __init__(self, path: Path, migrations: Sequence[str] = (), name: str = "") -> None:
         self.path = path
         self._conn = connect(path)
@@ -133,11 +135,15 @@ class Database:
                 self._depth = 0
             self._conn.execute("COMMIT")
 
+    def lock(self, key: str) -> None:
+        """Serialise writers on `key` inside a transaction: nothing to do here, since a
+        write transaction (BEGIN IMMEDIATE) already excludes every other writer."""
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
 
-def fields(row: sqlite3.Row) -> dict[str, Any]:
-    """A row as a dict (a Row has keys but is not a mapping)."""
+def fields(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+    """A row as a dict (an SQLite Row has keys but is not a mapping)."""
     return {key: row[key] for key in row.keys()}  # noqa: SIM118

@@ -70,3 +70,12 @@ def keywords(text: str, limit: int = 8) -> str:
 def content_word_set(text: str) -> set[str]:
     """Lower-cased words of a text that are not stopwords."""
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+
+
+def stem(word: str, suffixes: tuple[str, ...]) -> str:
+    """`word` without the first of `suffixes` it ends with, when at least four letters
+    remain: a crude stemmer, enough to match "built"/"builds" or "rules"/"ruled"."""
+    for suffix in suffixes:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word

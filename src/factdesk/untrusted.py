@@ -59,3 +59,21 @@ def clean_untrusted(text: str, limit: int) -> str:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + " …"
     return text
+
+
+# C0 and C1 control characters other than tab and newline (escape sequences rewrite what
+# a terminal shows), and the bidirectional marks, overrides and isolates (they reorder
+# what a reader sees).
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogates(text: str) -> bool:
+    """True when text holds a lone UTF-16 surrogate, which no UTF-8 store or page can hold."""
+    return _SURROGATE.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: no control characters but tab and newline, no
+    bidirectional controls, and a replacement character for each lone surrogate."""
+    return _INVISIBLE.sub("", _SURROGATE.sub("\ufffd", text))

@@ -15,9 +15,13 @@ from factdesk.web import create_app
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """The shared test settings with the per-client limits off; guard tests set their own."""
+    """The shared test settings with the per-client limits off (guard tests set their own),
+    answering to the test client's host name."""
     settings.server.write_rate_per_minute = 0
     settings.server.read_rate_per_minute = 0
+    settings.server.jobs_per_client = 0
+    settings.server.streams_per_client = 0
+    settings.server.allowed_hosts = ["testserver"]
     return settings
 
 

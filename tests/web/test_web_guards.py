@@ -1,4 +1,4 @@
-"""Per-client rate limits, the optional API token, and request body limits."""
+"""Per-client rate limits and open-job caps, the optional API token, and body limits."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,8 +26,12 @@ def test_rate_limiter_refills_over_time():
     RateLimiter(per_minute=0).take("a")  # 0 turns the limit off
 
 
-def test_writes_over_the_limit_get_429_with_retry_after(desk):
-    desk.settings.server.write_rate_per_minute = 2
+@pytest.mark.parametrize(
+    ("limit", "said"),
+    [("write_rate_per_minute", "Too many requests"), ("jobs_per_client", "2 checks queued")],
+)
+def test_writes_over_the_limit_get_429_with_retry_after(desk, limit, said):
+    setattr(desk.settings.server, limit, 2)
     app = create_app(desk, start_workers=False)
     with TestClient(app) as client, TestClient(app, client=("10.0.0.2", 1)) as other:
         for _ in range(2):
@@ -35,6 +39,7 @@ def test_writes_over_the_limit_get_429_with_retry_after(desk):
         refused = client.post("/api/checks", json={"question": QUESTION})
         assert refused.status_code == 429
         assert refused.json()["error"]["code"] == "rate_limited"
+        assert said in refused.json()["error"]["message"]
         assert int(refused.headers["retry-after"]) == 30
         assert client.post("/checks", data={"question": QUESTION}, headers=HTML).status_code == 429
         assert client.get("/api/checks").status_code == 200  # reads have their own allowance
@@ -87,6 +92,7 @@ def test_the_form_token_is_remembered_in_a_strict_cookie(desk):
 
 def test_bodies_over_the_limit_are_refused_before_parsing(desk):
     desk.settings.server.max_body_bytes = 1024
+    desk.settings.server.max_text_body_bytes = 1024  # /api/checks also takes whole texts
     big = {"question": "x" * 2000}
     with TestClient(create_app(desk, start_workers=False)) as client:
         declared = client.post("/api/checks", json=big)

@@ -51,7 +51,7 @@ def wait_for(client: TestClient, job_id: str, timeout: float = 30.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         view = client.get(f"/api/checks/{job_id}").json()
-        if view["status"] in ("done", "failed", "interrupted"):
+        if view["status"] in ("done", "failed", "interrupted", "cancelled"):
             return view
         if time.monotonic() > deadline:
             raise AssertionError(f"job {job_id} still {view['status']} after {timeout} s")

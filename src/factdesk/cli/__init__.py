@@ -5,21 +5,20 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.markup import escape
 
-from factdesk.cli import admin, checks, evaluation, ingest, publishing, settings_doc
-from factdesk.cli.base import app, err
+from factdesk.cli import admin, checks, evaluation, ingest, publishing, scale, settings_doc
+from factdesk.cli.base import app, err, shown
 from factdesk.errors import FactdeskError
 
-# each registers its commands on `app`
-COMMANDS = (admin, checks, evaluation, ingest, publishing, settings_doc)
+# each module registers its commands on `app`
+COMMANDS = (admin, checks, evaluation, ingest, publishing, scale, settings_doc)
 
 
 def main() -> None:
     try:
         code = app(standalone_mode=False)
     except FactdeskError as exc:
-        err.print("[red]Error:[/red]", escape(str(exc)))
+        err.print("[red]Error:[/red]", shown(str(exc)))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("[red]Interrupted.[/red]")

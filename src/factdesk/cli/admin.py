@@ -7,18 +7,24 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from factdesk import modelpkgs
-from factdesk.cli.base import PresetOption, app, err, invalid, load_settings, models_app
+from factdesk.backends.llm.model_server import MODEL_ALIAS, serve_model
+from factdesk.cli.base import (
+    PresetOption,
+    app,
+    err,
+    invalid,
+    load_settings,
+    models_app,
+    shown,
+)
 from factdesk.cli.checks import fill_empty_index
 from factdesk.errors import InputError
 from factdesk.pipeline import Desk
-from factdesk.plugins import statuses
+from factdesk.plugins import REGISTRY, backend_options, statuses
 from factdesk.settings import ServerSettings
-from factdesk.web import create_app
-from factdesk.web.server import serve as run_server
 
 
 @app.command()
@@ -40,11 +46,20 @@ def serve(
         )
     except ValidationError as exc:
         raise invalid(exc, "server") from exc
+    from factdesk.web import create_app  # not imported by the other commands (workers)
+    from factdesk.web.guards import LISTEN_ANYWHERE
+    from factdesk.web.server import serve as run_server
+
     desk = Desk.from_settings(settings)
     if auto_ingest:
         fill_empty_index(desk)
     server = settings.server
     err.print(f"factdesk: http://{server.host}:{server.port}/ (API schema at /api/openapi.json)")
+    if server.host in LISTEN_ANYWHERE and not server.allowed_hosts:
+        err.print(
+            "Note: listening on every address, but answering only to localhost names until "
+            "FACTDESK_SERVER__ALLOWED_HOSTS names the host clients use."
+        )
     run_server(create_app(desk), server.host, server.port)
 
 
@@ -58,9 +73,7 @@ def models_install(
     for name in only or []:
         if name not in names:
             raise InputError(f"Unknown model {name!r}; choose from {', '.join(names)}.")
-    modelpkgs.install(
-        settings.models_dir, only or None, report=lambda line: err.print(escape(line))
-    )
+    modelpkgs.install(settings.models_dir, only or None, report=lambda line: err.print(shown(line)))
 
 
 @models_app.command("status")
@@ -76,6 +89,29 @@ def models_status() -> None:
             artifact.purpose,
         )
     Console().print(table)
+
+
+@models_app.command("serve")
+def models_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads (default: FACTDESK_LLM__N_THREADS).", min=1)
+    ] = None,
+) -> None:
+    """Serve the bundled model as an OpenAI-compatible API for workers to share."""
+    settings = load_settings()
+    spec = REGISTRY.get("llm", "llama_cpp")
+    overrides = settings.llm.options() if settings.llm.backend == "llama_cpp" else {}
+    options = backend_options(spec, settings, overrides, "llm")
+    if threads is not None:
+        options.n_threads = threads
+    err.print(
+        f"Model server: http://{host}:{port}/v1 (model name {MODEL_ALIAS!r}). Point workers "
+        f"at it: FACTDESK_LLM__BACKEND=openai FACTDESK_LLM__BASE_URL=http://{host}:{port}/v1 "
+        f"FACTDESK_LLM__MODEL_NAME={MODEL_ALIAS} FACTDESK_LLM__JSON_MODE=json_object"
+    )
+    serve_model(settings, options, host, port)
 
 
 @app.command()

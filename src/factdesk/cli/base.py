@@ -19,6 +19,7 @@ from rich.markup import escape
 from factdesk.errors import ConfigError, InputError
 from factdesk.render import FORMATS
 from factdesk.settings import Settings
+from factdesk.untrusted import printable
 
 app = typer.Typer(
     add_completion=False,
@@ -32,6 +33,12 @@ err = Console(stderr=True, soft_wrap=True)
 PresetOption = Annotated[str | None, typer.Option("--preset", help="Named settings preset.")]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="md, json or html.")]
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here.")]
+
+
+def shown(text: str) -> str:
+    """Outside text (stored, read from files, typed by users) as the console prints it:
+    no rich markup, no control or bidirectional characters."""
+    return escape(printable(text))
 
 
 def invalid(exc: ValidationError, section: str = "") -> ConfigError:
@@ -48,7 +55,8 @@ def load_settings(preset: str | None = None) -> Settings:
 
 
 def emit(text: str, out: Path | None) -> None:
-    if out is None:
+    if out is None:  # a terminal must not run escape sequences a report carries
+        text = printable(text)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     try:
@@ -56,7 +64,7 @@ def emit(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"Cannot write {out}: {exc.strerror}.") from exc
-    err.print(escape(f"Report written to {out}"))
+    err.print(shown(f"Report written to {out}"))
 
 
 def check_format(fmt: str) -> str:
@@ -80,4 +88,4 @@ class ConsoleObserver:
 
     def stage_finished(self, stage: str, seconds: float, note: str) -> None:
         self._status.stop()
-        err.print(f"[green]✓[/green] {stage:<10} {seconds:6.1f} s  [dim]{escape(note)}[/dim]")
+        err.print(f"[green]✓[/green] {stage:<10} {seconds:6.1f} s  [dim]{shown(note)}[/dim]")

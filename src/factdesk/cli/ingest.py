@@ -6,20 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from factdesk.backends.fetch.http import Fetcher
 from factdesk.backends.search.local import open_index
 from factdesk.backends.webcache import web_cache
-from factdesk.cli.base import PresetOption, app, err, load_settings
+from factdesk.cli.base import PresetOption, app, err, load_settings, shown
 from factdesk.errors import InputError
 from factdesk.ingest import IngestReport, ingest_feed, ingest_paths, ingest_sample, ingest_urls
 from factdesk.plugins import BuildContext
+from factdesk.sourcemeta import is_web_url
 
 
 def web_target(target: str) -> bool:
     """True for an http(s) URL; other URL schemes are refused with a sentence."""
-    if target.startswith(("http://", "https://")):
+    if is_web_url(target):
         return True
     if "://" in target:
         raise InputError(f"{target} is not an http(s) URL; factdesk reads only http and https.")
@@ -48,7 +48,7 @@ def ingest(
     urls = [t for t in targets if web_target(t)]
     paths = [Path(t) for t in targets if t not in urls]
     for feed_url in feeds:
-        if not feed_url.startswith(("http://", "https://")):
+        if not is_web_url(feed_url):
             raise InputError(f"{feed_url} is not an http(s) feed URL.")
     settings = load_settings(preset)
     context = BuildContext(settings)
@@ -60,7 +60,7 @@ def ingest(
     results: list[IngestReport] = []
 
     def say(line: str) -> None:
-        err.print(escape(line))
+        err.print(shown(line))
 
     if paths:
         results.append(ingest_paths(index, paths, progress=say))
@@ -78,9 +78,9 @@ def ingest(
             f"{sum(r.passages for r in results)} passage(s)."
         )
     for note in (n for r in results for n in r.notes):
-        err.print("[yellow]Note:[/yellow]", escape(note))
+        err.print("[yellow]Note:[/yellow]", shown(note))
     for problem in problems:
-        err.print("[red]Skipped:[/red]", escape(problem))
+        err.print("[red]Skipped:[/red]", shown(problem))
     if problems:
         raise typer.Exit(code=2)
     err.print(f"The index now holds {index.count()} passages.")

@@ -25,7 +25,7 @@ from factdesk.eval.data import (
 )
 from factdesk.pipeline import Desk, research_only
 from factdesk.prompts import CLAIM_ONLY
-from factdesk.records import ClaimAssessment, StanceScores, VerdictLabel
+from factdesk.records import ClaimAssessment, PointCheck, StanceScores, VerdictLabel
 
 Baseline = Literal["majority", "claim-only"]
 CLAIM_ONLY_CHOICES: dict[str, VerdictLabel] = {
@@ -44,16 +44,20 @@ class PassageTrace(BaseModel):
     passage: str
     relevance: float
     raw: dict[str, StanceScores | None]
+    on_topic: bool = True  # traces written before the topic gate was traced: unknown
 
 
 class ClaimTrace(BaseModel):
-    """What the verdict was computed from, so calibration can be refitted offline."""
+    """What the verdict was computed from, so calibration can be refitted offline and a
+    change to the verdict rules replayed exactly: the rules also read which passages are
+    about the subject and how the claim's point was answered."""
 
     id: str
     gold: VerdictLabel
     claims: list[str]
     evidence: list[PassageTrace]
     assessments: list[ClaimAssessment] = Field(default_factory=list)
+    point: PointCheck | None = None
     error: str | None = None
 
 
@@ -95,10 +99,12 @@ def predict_pipeline(desk: Desk, claim: BenchmarkClaim) -> tuple[Prediction, Cla
                 passage=corpus_id(e.passage.id),
                 relevance=e.relevance,
                 raw={j.claim_id: j.raw for j in e.judgements},
+                on_topic=e.on_topic,
             )
             for e in found.evidence
         ],
         assessments=[v.assessment for v in verdict.per_claim if v.assessment],
+        point=found.point,
     )
     return prediction, trace
 

@@ -14,10 +14,12 @@ import threading
 from pydantic import BaseModel
 
 from factdesk.plugins import Backend, Registry
-from factdesk.protocols import JobHandler
+from factdesk.protocols import JobAttempt, JobHandler
 
 
 class InProcessQueue:
+    embedded = True
+
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._wake: queue.Queue[str | None] = queue.Queue()
@@ -47,7 +49,7 @@ class InProcessQueue:
 
     def _work(self, handler: JobHandler) -> None:
         while (job_id := self._wake.get()) is not None and not self._stopping.is_set():
-            handler(job_id)
+            handler(job_id, JobAttempt())
 
 
 class InProcessSettings(BaseModel):

@@ -13,11 +13,12 @@ import re
 import unicodedata
 from typing import Literal
 
-from factdesk.text import STOPWORDS
+from factdesk.text import STOPWORDS, stem
 
 Agreement = Literal["agree", "differ", "unsure"]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_RATE_BASE = re.compile(r"\b(?:per|in every|out of)\s+\d+(?:[.,]\d+)*", re.IGNORECASE)
 _CENTURY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)[ -]century\b")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NUMBER_WORDS = {
@@ -49,21 +50,18 @@ def fold(text: str) -> str:
     return "".join(c for c in plain if not unicodedata.combining(c)).lower()
 
 
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(fold(text)) if w not in STOPWORDS and len(w) > 1}
+    found = _WORD.findall(fold(text))
+    return {stem(w, _SUFFIXES) for w in found if w not in STOPWORDS and len(w) > 1}
 
 
 def numbers(text: str) -> set[int]:
-    """Whole numbers a text states, in digits or (small ones) in words."""
-    found = {int(n.replace(",", "").split(".")[0]) for n in _NUMBER.findall(text)}
-    found |= {_NUMBER_WORDS[w] for w in _WORD.findall(fold(text)) if w in _NUMBER_WORDS}
+    """Whole numbers a text states, in digits or (small ones) in words. The base of a
+    rate ("12 per 1,000") is a unit, not a value: read as one, "12 per 1,000" and "10.94
+    per 1000" shared the "year" 1000 and were called agreeing."""
+    values = _RATE_BASE.sub(" ", text)
+    found = {int(n.replace(",", "").split(".")[0]) for n in _NUMBER.findall(values)}
+    found |= {_NUMBER_WORDS[w] for w in _WORD.findall(fold(values)) if w in _NUMBER_WORDS}
     return found
 
 
@@ -87,6 +85,28 @@ def opposes(claim: str, sentence: str) -> bool:
         or (b in claimed and a in stated and b not in stated)
         for a, b in _OPPOSITES
     )
+
+
+_SUPERLATIVE = (
+    r"(largest|biggest|smallest|highest|lowest|longest|shortest|oldest|youngest|tallest|"
+    r"deepest|hottest|coldest|busiest|richest|poorest|fastest|heaviest|most populous)"
+)
+_ORDINAL = r"(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+_RANKED = re.compile(rf"\b{_ORDINAL}[- ]{_SUPERLATIVE}(?:\s+[^\W\d_]+)?")
+_FIRST_RANK = re.compile(rf"\b{_SUPERLATIVE}\b")
+
+
+def outranked(question: str, statement: str) -> str | None:
+    """The lower rank the statement gives ("fifth-largest continent") for the superlative
+    the question asks about outright ("What is the largest continent?"), else None. An
+    answer that names the claim's subject agrees by its words, but the sentence that
+    gives it ranks the subject fifth: that is the contradiction."""
+    outright = _RANKED.sub(" ", fold(question))  # "the second largest" asks no first rank
+    asked = {m.group(1) for m in _FIRST_RANK.finditer(outright)}
+    for ranked in _RANKED.finditer(fold(statement)):
+        if ranked.group(1) in asked:
+            return ranked.group(0)
+    return None
 
 
 def _by_kind(values: set[int]) -> tuple[set[int], set[int]]:

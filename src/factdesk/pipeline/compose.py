@@ -37,8 +37,8 @@ def _translated(llm: LLM, texts: Sequence[str], language: str) -> dict[int, str]
 
 def translate(llm: LLM, texts: Sequence[str], language: str) -> list[str]:
     """`texts` in `language`. Lines the model skipped, merged or copied unchanged are asked
-    for once more; a line whose translation still lacks it, or cites other sources,
-    stays in English."""
+    for once more together, then one at a time; a line whose translation still lacks
+    it, or cites other sources, stays in English."""
     if i18n.supported(language) == "en" or not texts:
         return list(texts)
     found = _translated(llm, texts, language)
@@ -54,6 +54,12 @@ def translate(llm: LLM, texts: Sequence[str], language: str) -> list[str]:
     if missing:
         again = _translated(llm, [texts[n - 1] for n in missing], language)
         found.update({n: again[i] for i, n in enumerate(missing, start=1) if i in again})
+    for n in [n for n in missing if not good(n)]:
+        # A line still copied is asked for alone: in a list a small model sometimes
+        # copies the same lines in every pass (two German follow-ups, twice).
+        alone = _translated(llm, [texts[n - 1]], language)
+        if 1 in alone:
+            found[n] = alone[1]
     return [found[n] if good(n) else text for n, text in enumerate(texts, start=1)]
 
 
@@ -88,25 +94,29 @@ def compose(
     *,
     considered: int,
     used: int,
-) -> tuple[Draft, list[str]]:
-    """The finished text in the reader's language, and the follow-up questions."""
+) -> tuple[Draft, list[str], Verdict]:
+    """The finished text in the reader's language, the follow-up questions, and the
+    verdict with the reasons its rules gave (shown in the method trail) translated too."""
     language = understanding.language
     sections = [s for s in draft.sections if s.kind == "evidence"]
-    open_point = point is not None and point.outcome == "unanswered"
+    # Open only when no passage gave an answer: an answer the comparison could not
+    # decide is in the point's section, and a limit saying "not answered" would contradict it.
+    open_point = point is not None and point.outcome == "unanswered" and not point.keys
     open_point = open_point and verdict.label != "not_enough_evidence"
-    texts = [
-        *(s.heading for s in sections),
-        *(s.body for s in sections),
-        *draft.facts,
-        *followups,
-        *([point.question] if point is not None and open_point else []),
-    ]
-    done = translate(llm, texts, language)
-    count, facts_end = len(sections), 2 * len(sections) + len(draft.facts)
+    reasons = [v.reason for v in verdict.per_claim if v.reason]
+    texts = [*(s.heading for s in sections), *(s.body for s in sections), *draft.facts]
+    done = translate(llm, [*texts, *reasons], language)
+    count, facts_end = len(sections), len(texts)
     headings, bodies = done[:count], done[count : 2 * count]
-    facts = done[2 * count : facts_end]
-    questions = done[facts_end : facts_end + len(followups)]
-    unanswered = done[facts_end + len(followups)] if open_point else ""
+    facts, told = done[2 * count : facts_end], iter(done[facts_end:])
+    explained = [
+        v.model_copy(update={"reason": next(told)}) if v.reason else v for v in verdict.per_claim
+    ]
+    # The questions go in a list of their own: at the end of a long list a small model
+    # shifted them by a line (a German report asked one follow-up twice, two in English).
+    asked = [*followups, *([point.question] if point is not None and open_point else [])]
+    questions = translate(llm, asked, language)
+    unanswered = questions.pop() if open_point else ""
     limits = limits_section(understanding, verdict, unanswered, considered, used)
     therefore = i18n.text(language, f"therefore_{verdict.label}")
     summary = " ".join([*facts, therefore]) if facts else verdict.summary
@@ -122,4 +132,4 @@ def compose(
         bottom_line=bottom,
         facts=facts,
     )
-    return composed, list(questions)
+    return composed, list(questions), verdict.model_copy(update={"per_claim": explained})

@@ -109,6 +109,12 @@ def select_evidence(
             for (p, _), r in zip(pooled, relevance, strict=True)
         ]
     )
+    relevant = relevance >= min_relevance
+    if not (topical & relevant).any():
+        # No relevant passage names the subject: sources may name it otherwise ("flu
+        # shots" / "influenza vaccine"), so the name test cannot tell and closeness in
+        # meaning decides, as it did before subjects were known.
+        topical = relevant
     lift = np.array([PREFERRED_LIFT if p.id in preferred else 0.0 for p, _ in pooled])
     combined = relevance + 0.1 * fused / fused.max() + TOPIC_BONUS * topical + lift
 
@@ -117,7 +123,7 @@ def select_evidence(
         for (p, _), r in zip(pooled, relevance, strict=True)
     ]
     order = [int(i) for i in np.argsort(-combined)]
-    eligible = [i for i in order if relevance[i] >= min_relevance]
+    eligible = [i for i in order if relevant[i]]
     if len(eligible) < MIN_EVIDENCE:  # keep a little context even when nothing is on topic
         eligible += [i for i in order if i not in eligible][: MIN_EVIDENCE - len(eligible)]
 

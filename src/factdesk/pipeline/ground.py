@@ -4,9 +4,9 @@ Each sentence of the draft is checked against each passage it cites: first
 lexically (its content words and every number must appear in the passage), and
 where that is inconclusive by asking the model a yes/no question about that one
 passage. A sentence whose citations fail is re-cited to a passage that does
-support it, or removed. Then evidence keys become source numbers, by first
-appearance, and the contract (every [n] names a source, every source is cited)
-is checked before anything is published.
+support it, or removed. The evidence keys then become source numbers (`sources`),
+and the contract here (every [n] names a source, every source is cited) is checked
+before anything is published.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from factdesk import citations
 from factdesk.errors import FactdeskError
-from factdesk.pipeline.agreement import opposes
+from factdesk.pipeline.agreement import opposes, words
 from factdesk.pipeline.topic import mentions
 from factdesk.prompts import VERIFY, evidence_block
 from factdesk.protocols import LLM
@@ -29,12 +29,9 @@ from factdesk.records import (
     Report,
     Section,
     SentenceCheck,
-    Source,
-    StanceLabel,
     Verdict,
 )
-from factdesk.sourcemeta import tier_of
-from factdesk.text import STOPWORDS
+from factdesk.text import STOPWORDS, stem
 
 _WORD = re.compile(r"[^\W_]+(?:[.,]\d+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -43,15 +40,9 @@ MAX_RECITE_CANDIDATES = 2
 RESTATEMENT = 0.8  # share of the claim's content words a sentence repeats to restate it
 
 
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in (m.lower() for m in _WORD.findall(text)) if w not in STOPWORDS}
+    found = (m.lower() for m in _WORD.findall(text))
+    return {stem(w, _SUFFIXES) for w in found if w not in STOPWORDS}
 
 
 def numbers_in(text: str) -> set[str]:
@@ -124,6 +115,40 @@ def borrowed_subject(sentence: str, title: str, text: str) -> bool:
     return name not in title.lower() and name not in opening
 
 
+_HEAD = re.compile(
+    r"^((?:[A-Z][\w'-]*\s+){0,3}[A-Z][\w'-]+)\s+(?:was|is|were|are|has|had|became|remains)\b"
+)
+_PRONOUNS = {"he", "she", "it", "they", "this", "these", "that", "there", "his", "her", "its"}
+
+
+def _head(sentence: str) -> tuple[list[str], str] | None:
+    """The name a sentence opens with ("Batu Khan" in "Batu Khan was ..."), lower-cased
+    word by word, and what follows it; None when it opens otherwise."""
+    found = _HEAD.match(sentence.strip())
+    if found is None or found.group(1).split()[0].lower() in _PRONOUNS:
+        return None
+    return found.group(1).lower().split(), sentence.strip()[found.end(1) :]
+
+
+def swapped_subject(sentence: str, text: str) -> bool:
+    """The sentence is one of the passage's sentences with another name at its head:
+    "Genghis Khan was a Mongol ruler and founder of the Golden Horde" written from
+    "Batu Khan was a Mongol ruler and founder of the Golden Horde". Every other word is
+    the passage's, so word overlap passes it, and a small model reading it says yes.
+    A shorter form of the same name ("Tesla was" for "Nikola Tesla was") is no swap."""
+    written = _head(citations.strip_citations(sentence))
+    if written is None:
+        return False
+    name, rest = written[0], content_words(written[1])
+    for source in citations.split_sentences(text):
+        found = _head(source)
+        if found is None or name[0] in found[0] or not rest:
+            continue
+        if len(rest & content_words(found[1])) / len(rest) >= 0.8:
+            return True
+    return False
+
+
 class _Checker:
     """Caches verdicts per (sentence, passage) so no pair is judged twice."""
 
@@ -150,6 +175,9 @@ class _Checker:
             return self._cache[(sentence, key)]
         lexical = self.lexical(sentence, key)
         passage = self.evidence[key].passage
+        if swapped_subject(sentence, passage.text):
+            self._cache[(sentence, key)] = 0.0
+            return 0.0
         doubtful = restates(sentence, self.claim) or borrowed_subject(
             sentence, passage.title, passage.text
         )
@@ -264,66 +292,19 @@ def ground(
 
 
 def _about_subject(checker: _Checker, body: str, subjects: Sequence[str]) -> bool:
-    """Whether a grounded section still speaks of the subject: it names it, or rests on a
-    source titled after it. A passage that names the subject in passing can yield a
-    section about something else ("The Kazakh Khanate emerged after the fragmentation
-    of the Golden Horde [3]" under "Genghis Khan"); a reader would call it padding."""
+    """Whether a grounded section still speaks of the claim: it names the subject, states
+    two of the claim's other words ("a world's fair held in Paris in 1889" for the tower
+    built for the 1889 World's Fair), or rests on a source titled after the subject. A
+    passage that names the subject in passing can yield a section about something else
+    ("The Kazakh Khanate emerged after the fragmentation of the Golden Horde [3]" under
+    "Genghis Khan"); a reader would call it padding."""
     if not subjects or mentions(body, subjects):
+        return True
+    named = words(" ".join(subjects))
+    if len((words(checker.claim) - named) & words(body)) >= 2:
         return True
     keys = [k for k in citations.parse_keys(body) if k in checker.evidence]
     return any(mentions(checker.evidence[k].passage.title, subjects) for k in keys)
-
-
-def _source_stance(items: Sequence[Evidence]) -> StanceLabel:
-    stances = {e.stance() for e in items}
-    if "supports" in stances and "refutes" not in stances:
-        return "supports"
-    if "refutes" in stances and "supports" not in stances:
-        return "refutes"
-    return "context"
-
-
-def number_sources(draft: Draft, evidence: Sequence[Evidence]) -> tuple[Draft, list[Source]]:
-    """Replace evidence keys with source numbers by first appearance; list the sources."""
-    by_key = {e.key: e for e in evidence}
-    key_to_doc = {e.key: e.passage.doc_id for e in evidence}
-    texts = [
-        *draft.facts,
-        draft.executive_summary,
-        *(s.body for s in draft.sections),
-        draft.bottom_line,
-    ]
-    numbers = citations.number_sources((citations.parse_keys(t) for t in texts), key_to_doc)
-    mapping = {key: numbers[doc] for key, doc in key_to_doc.items() if doc in numbers}
-
-    sources: list[Source] = []
-    for doc, n in sorted(numbers.items(), key=lambda item: item[1]):
-        items = [by_key[k] for k, d in key_to_doc.items() if d == doc]
-        first = items[0].passage
-        sources.append(
-            Source(
-                n=n,
-                title=first.title,
-                url=first.url,
-                domain=first.domain,
-                outlet=first.outlet,
-                published=first.published,
-                source_type=first.source_type,
-                stance=_source_stance(items),
-                passage_ids=[e.passage.id for e in items],
-                tier=tier_of(first.url),
-            )
-        )
-    numbered = Draft(
-        executive_summary=citations.renumber_text(draft.executive_summary, mapping),
-        sections=[
-            s.model_copy(update={"body": citations.renumber_text(s.body, mapping)})
-            for s in draft.sections
-        ],
-        bottom_line=citations.renumber_text(draft.bottom_line, mapping),
-        facts=[citations.renumber_text(fact, mapping) for fact in draft.facts],
-    )
-    return numbered, sources
 
 
 def check_contract(report: Report) -> None:

@@ -6,7 +6,9 @@ that question from the on-topic passages closest to it, quoting the passage, and
 answers are compared: by code for numbers, dates, opposites and names (`agreement`), by
 a yes/no question to the model only when the words differ without a clear sign. A false
 premise ("the prize for relativity") is caught here, where a judge asked "do these
-passages agree with the claim?" says yes because the names agree.
+passages agree with the claim?" says yes because the names agree; so is a rank the
+statement gives lower than the question's ("the fifth-largest continent", asked which is
+the largest), where the answer names the claim's own subject.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Literal
 import numpy as np
 
 from factdesk import citations
-from factdesk.pipeline.agreement import compare
+from factdesk.pipeline.agreement import compare, outranked
 from factdesk.pipeline.answers import parse_labelled
 from factdesk.prompts import AGREE, POINT, evidence_block
 from factdesk.protocols import LLM, Embedder
@@ -68,7 +70,10 @@ def check_point(
     compared = compare(point.claimed, found)
     outcome: AgreementLabel = "unanswered"
     decided_by: Literal["code", "model"] = "code"
-    if compared != "unsure":
+    rank = outranked(point.question, fields["Statement"])
+    if rank is not None:
+        outcome, found = "differ", f"{found}, the {rank}"
+    elif compared != "unsure":
         outcome = compared
     else:
         request = AGREE.render(question=point.question, claimed=point.claimed, found=found)

@@ -6,7 +6,8 @@ everything done so far; `resume_check` continues such a record after its last
 finished stage. A finished check archives its cited passages before it is published,
 and its question is remembered so that later checks of the same claim find it.
 `research_only` runs the stages up to the verdict without storing anything, for
-evaluation.
+evaluation; `check_unstored` runs them all without storing, for the claims of a whole
+text.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from factdesk.pipeline.desk import Desk
 from factdesk.pipeline.earlier import remember
 from factdesk.pipeline.ground import check_contract
 from factdesk.pipeline.metering import MeteredLLM
-from factdesk.pipeline.steps import RESEARCH_STAGES, STEPS, StepContext
+from factdesk.pipeline.steps import RESEARCH_STAGES, STAGES, STEPS, StepContext
 from factdesk.pipeline.understand import clean_question
 from factdesk.records import (
     CheckRecord,
@@ -100,6 +101,43 @@ def research_only(desk: Desk, question: str, observer: Observer | None = None) -
     return trail
 
 
+def _new_record(
+    desk: Desk,
+    question: str,
+    page_id: str | None = None,
+    check_id: str | None = None,
+    policy: SourcePolicy | None = None,
+) -> CheckRecord:
+    """A running check of the cleaned question, its trail not yet begun."""
+    cleaned = clean_question(question, desk.settings.pipeline.max_question_chars)
+    started = utcnow()
+    return CheckRecord(
+        id=check_id or new_id(),
+        question=cleaned,
+        status="running",
+        created_at=started,
+        updated_at=started,
+        settings_hash=desk.settings_hash,
+        page_id=page_id,
+        trail=new_trail(desk, cleaned, policy),
+    )
+
+
+def check_unstored(
+    desk: Desk, question: str, observer: Observer | None = None, *, followups: bool = True
+) -> CheckRecord:
+    """Every stage (the follow-up questions only when asked for) without storing: one
+    claim of a whole text, whose overview is what gets stored. The record holds the
+    trail and the report."""
+    record = _new_record(desk, question)
+    stages = STAGES if followups else tuple(s for s in STAGES if s != "followup")
+    _advance(desk, record.trail, observer or SilentObserver(), stages=stages)
+    record.report = report_of(record)
+    record.status, record.verdict = "done", record.report.verdict.label
+    record.category = record.report.category
+    return record
+
+
 def report_of(record: CheckRecord) -> Report:
     """The report a finished trail makes; the method is the trail's own view."""
     trail = record.trail
@@ -134,23 +172,14 @@ def run_check(
     observer: Observer | None = None,
     *,
     page_id: str | None = None,
+    check_id: str | None = None,
     policy: SourcePolicy | None = None,
 ) -> CheckRecord:
     """Run the whole pipeline and store the outcome, whatever it is. `page_id` makes the
-    check the next version of that report page (a refresh); `policy` adds the check's
-    own source policy to the desk's."""
-    cleaned = clean_question(question, desk.settings.pipeline.max_question_chars)
-    started = utcnow()
-    record = CheckRecord(
-        id=new_id(),
-        question=cleaned,
-        status="running",
-        created_at=started,
-        updated_at=started,
-        settings_hash=desk.settings_hash,
-        page_id=page_id,
-        trail=new_trail(desk, cleaned, policy),
-    )
+    check the next version of that report page (a refresh); `check_id` names the check
+    in advance (a job records it before the check starts, so a retry finds it); `policy`
+    adds the check's own source policy to the desk's."""
+    record = _new_record(desk, question, page_id, check_id, policy)
     desk.store.checks.save(record)
     observer = observer or SilentObserver()
     observer.check_created(record.id)

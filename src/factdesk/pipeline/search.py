@@ -7,7 +7,8 @@ fail; with a single backend its own error is raised as is (an empty local index 
 then a user error with its own advice). A `supplementary` backend (the published
 fact-checks, which only ever adds to the others) does not count for that rule. When
 every web backend fails but the local index answered, the trail says the check ran
-without the web.
+without the web. Backend errors are published in the report's method trail, so
+credentials in them are redacted.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from factdesk.errors import (
     FactdeskError,
     SearchError,
     SearchUnreachableError,
+    redact,
 )
 from factdesk.protocols import SearchBackend
 from factdesk.records import Hit, SearchQuery
@@ -58,7 +60,7 @@ def search(
     failures: list[FactdeskError] = []
     for backend, outcome in zip(backends, outcomes, strict=True):
         if isinstance(outcome, FactdeskError):
-            results.errors.append(f"{backend.name}: {outcome}")
+            results.errors.append(redact(f"{backend.name}: {outcome}"))
             if not getattr(backend, "supplementary", False):
                 failures.append(outcome)
         else:

@@ -2,8 +2,9 @@
 
 The model is asked a yes/no/unclear question and its next-token probabilities are
 read instead of a sampled word, so the scores can be calibrated and thresholded.
-Passages below the relevance gate, or not about the claim's subject, are not asked:
-off-topic text is silence, and silence must never count as refutation.
+Passages below the relevance gate are not asked: unrelated text is silence, and
+silence must never count as refutation. Relevant passages that do not name the claim's
+subject are asked, for the verdict; the report shows them as context (Evidence.stance).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def judge(
     for claim in claims:
         for item in evidence:
             raw = None
-            if item.relevance < min_relevance or not item.on_topic:
+            if item.relevance < min_relevance:
                 scores = SILENT
             else:
                 passage = passage_block(item.passage.title, item.passage.text)
@@ -90,19 +91,22 @@ JUDGE_PASSAGES = 6
 def assess(
     llm: LLM, claims: Sequence[Claim], evidence: Sequence[Evidence], *, min_relevance: float
 ) -> list[ClaimAssessment]:
-    """Each claim judged against all its on-topic passages in one prompt.
+    """Each claim judged against all its relevant passages in one prompt.
 
     Reading the passages together lets the model weigh them against each other, which
-    one-passage questions cannot. With no on-topic passage the model is not asked: the
-    assessment is "unknown", because silence is not evidence either way.
+    one-passage questions cannot. Passages that do not name the claim's subject are read
+    too (news about the Act a person is said to have written does not name the person;
+    dropping them cost AVeriTeC dev claims their refuting evidence); only the report keeps
+    them as context. With no relevant passage the model is not asked: the assessment is
+    "unknown", because silence is not evidence either way.
     """
-    on_topic = sorted(
-        (e for e in evidence if e.relevance >= min_relevance and e.on_topic),
+    relevant = sorted(
+        (e for e in evidence if e.relevance >= min_relevance),
         key=lambda e: -e.relevance,
     )[:JUDGE_PASSAGES]
-    if not on_topic:
+    if not relevant:
         return [ClaimAssessment(claim_id=c.id) for c in claims]
-    passages = numbered_passages([(e.passage.title, e.passage.text) for e in on_topic])
+    passages = numbered_passages([(e.passage.title, e.passage.text) for e in relevant])
     assessments = []
     for claim in claims:
         probs = llm.classify(JUDGE.render(claim=claim.text, passages=passages), JUDGE_CHOICES).probs
@@ -113,7 +117,7 @@ def assess(
                 false=probs["False"],
                 mixed=probs["Mixed"],
                 unknown=probs["Unknown"],
-                passages=len(on_topic),
+                passages=len(relevant),
             )
         )
     return assessments

@@ -16,6 +16,7 @@ from factdesk.pipeline import plan as plan_stage
 from factdesk.pipeline import point as point_stage
 from factdesk.pipeline import policy as policy_stage
 from factdesk.pipeline import search as search_stage
+from factdesk.pipeline import sources as sources_stage
 from factdesk.pipeline import stance as stance_stage
 from factdesk.pipeline import understand as understand_stage
 from factdesk.pipeline import verdict as verdict_stage
@@ -192,6 +193,7 @@ def verdict(run: StepContext) -> str:
         language=run.understanding.language,
         point=run.trail.point,
         point_confidence=cfg.point_confidence,
+        clear_refutation=cfg.clear_refutation,
     )
     run.trail.verdict = decided
     return f"{decided.label} ({decided.confidence:.2f})"
@@ -230,10 +232,18 @@ def ground(run: StepContext) -> str:
         claim=run.understanding.claims[0].text,
         subjects=run.understanding.subjects,
     )
-    grounded.facts = write_stage.deciding_facts(
-        grounded.facts, grounded.sections, run.understanding.claims[0].text
+    grounded.sections = write_stage.answer_the_point(
+        grounded.sections, grounded.facts, run.trail.point
     )
-    run.trail.draft, run.trail.sources = ground_stage.number_sources(grounded, run.trail.evidence)
+    grounded.facts = write_stage.deciding_facts(
+        grounded.facts,
+        grounded.sections,
+        run.understanding.claims[0].text,
+        run.understanding.subjects[0] if run.understanding.subjects else "",
+    )
+    run.trail.draft, run.trail.sources = sources_stage.number_sources(
+        grounded, run.trail.evidence, run.trail.point, run.understanding.subjects
+    )
     run.trail.grounding = grounding
     return (
         f"{grounding.verified} verified, {grounding.recited} re-cited, "
@@ -249,7 +259,7 @@ def followup(run: StepContext) -> str:
 
 
 def compose(run: StepContext) -> str:
-    run.trail.draft, run.trail.followups = compose_stage.compose(
+    run.trail.draft, run.trail.followups, run.trail.verdict = compose_stage.compose(
         run.writer,
         run.understanding,
         run.verdict,

@@ -14,6 +14,7 @@ from factdesk.pipeline.answers import parse_json
 from factdesk.prompts import UNDERSTAND, UNDERSTAND_INSIST
 from factdesk.protocols import LLM, ChatMessage
 from factdesk.records import CATEGORIES, Category, Claim, PointCheck, Understanding
+from factdesk.untrusted import has_surrogates, printable
 
 _NUMBER = re.compile(r"\d+")
 CLAIM_WORDS_KEPT = 0.75
@@ -22,6 +23,11 @@ _WH = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "how"
 _DATE_WORD = re.compile(
     r"\b(?:century|decade|year|january|february|march|april|may|june|july|august|september|"
     r"october|november|december|spring|summer|autumn|fall|winter|ancient|medieval)\b",
+    re.I,
+)
+_ASKING = re.compile(
+    r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|"
+    r"might|must|who|whom|whose|what|when|where|which|why|how)(?:n't)?\b",
     re.I,
 )
 _LANGUAGES = ("ENGLISH", "FRENCH", "SPANISH", "GERMAN", "ITALIAN", "PORTUGUESE", "DUTCH")
@@ -37,8 +43,13 @@ class _Answer(BaseModel):
 
 
 def clean_question(raw: str, max_chars: int) -> str:
-    """Collapse whitespace and refuse questions that cannot be checked."""
-    text = re.sub(r"\s+", " ", raw or "").strip()
+    """Collapse whitespace, drop control and bidirectional characters (a question is shown
+    on pages and terminals), and refuse questions that cannot be checked."""
+    if has_surrogates(raw or ""):
+        raise InputError(
+            "The question is not valid Unicode text (it holds a lone surrogate); send it as UTF-8."
+        )
+    text = printable(re.sub(r"\s+", " ", raw or "")).strip()
     if not text:
         raise InputError("The question is empty; ask a question or state a claim to check.")
     if len(text) > max_chars:
@@ -82,6 +93,16 @@ def answer_budget(question: str) -> int:
     roughly four characters a token): an answer cut short is unreadable JSON, and
     generation stops at the closing brace anyway."""
     return UNDERSTAND.max_tokens + len(question)
+
+
+def is_statement(text: str, language: str) -> bool:
+    """An English claim stated as such (not a question): it is checked in the user's own
+    words, because any restatement, however faithful, moves what is searched and judged
+    (on AVeriTeC dev claims a small model's restatements added "falsely", dropped
+    qualifiers and once turned "lie in state" into "die in state")."""
+    if language != "en" or text.rstrip().endswith("?"):
+        return False
+    return _ASKING.match(text.lstrip()) is None
 
 
 def _keeps_numbers(question: str, text: str) -> bool:
@@ -151,15 +172,20 @@ def understand(llm: LLM, text: str) -> Understanding:
     language = detect_language(text)
     request = UNDERSTAND.render(question=text, max_tokens=answer_budget(text))
     answer = parse_json(llm.name, llm.complete(request), _Answer)
-    if not faithful_claim(text, answer.claim.strip(), language):
+    stated = is_statement(text, language)
+    if not stated and not faithful_claim(text, answer.claim.strip(), language):
         request = request.model_copy(
             update={"messages": [*request.messages[:-1], _insist(request.messages[-1], text)]}
         )
         answer = parse_json(llm.name, llm.complete(request), _Answer)
     normalized = accept_rewrite(text, answer.normalized)
+    if stated and not is_statement(normalized, language):
+        normalized = text  # a spelling fix may not turn the claim into a question
     category: Category = next((c for c in CATEGORIES if c == answer.category), "other")
     claim = restatement = answer.claim.strip()
-    if not faithful_claim(text, claim, language):
+    if stated:
+        claim = restatement = text
+    elif not faithful_claim(text, claim, language):
         claim = normalized
     point = _point(answer, claim, text)
     return Understanding(

@@ -1,10 +1,10 @@
 """Stage 6: one verdict from the claim assessments and passage stances, with a confidence.
 
-The claim-level assessment (the model reading all on-topic passages at once) gives a
+The claim-level assessment (the model reading all relevant passages at once) gives a
 probability for each verdict; the strongest single-passage support and refutation add
 to "supported" and "refuted"; per-verdict offsets, fitted on labelled dev claims
 (bench/calibrate.py), correct the model's lean. The rule that matters most is applied
-before any of that: with no on-topic passage the verdict is not_enough_evidence,
+before any of that: with no relevant passage the verdict is not_enough_evidence,
 never refuted, because silence in the sources is not evidence. "On-topic" can be made
 stricter for the verdict (`min_top_relevance`): when even the closest passage is only
 loosely related, the model's opinion of it is not evidence either.
@@ -23,6 +23,7 @@ from factdesk.records import (
     ClaimVerdict,
     Evidence,
     PointCheck,
+    StanceJudgement,
     Verdict,
     VerdictLabel,
 )
@@ -84,10 +85,33 @@ def claim_verdict(
     )
 
 
-def _stances(claim: Claim, evidence: Sequence[Evidence]) -> set[str]:
-    return {
-        j.stance for e in evidence if e.on_topic for j in e.judgements if j.claim_id == claim.id
-    }
+def _on_topic_judgements(claim: Claim, evidence: Sequence[Evidence]) -> list[StanceJudgement]:
+    """The claim's judgements of passages about its subject: the only ones a reader is
+    shown taking a side, so the only ones the rules below may cite."""
+    return [j for e in evidence if e.on_topic for j in e.judgements if j.claim_id == claim.id]
+
+
+def _clearest_refutation(
+    on_topic: Sequence[StanceJudgement],
+    claim: Claim,
+    evidence: Sequence[Evidence],
+    clear_refutation: float,
+) -> float:
+    """The refutation that may overturn "supported", or 0.0 when none may: an on-topic
+    passage's at `clear_refutation` or above; or, when an on-topic passage refutes and no
+    passage read supports, the clearest of any of them (Cleopatra's own page refuted her
+    being queen of the Roman Empire at 0.65, the pages on Augustus and Mark Antony at
+    0.8, and the assessment still leaned "true")."""
+    refuting = [j.scores.refutes for j in on_topic if j.stance == "refutes"]
+    if not refuting:
+        return 0.0
+    if max(refuting) >= clear_refutation:
+        return max(refuting)
+    read = [j for e in evidence for j in e.judgements if j.claim_id == claim.id]
+    if any(j.stance == "supports" for j in read):
+        return 0.0
+    clearest = max(j.scores.refutes for j in read if j.stance == "refutes")
+    return clearest if clearest >= clear_refutation else 0.0
 
 
 def reconcile(
@@ -96,6 +120,7 @@ def reconcile(
     evidence: Sequence[Evidence],
     point: PointCheck | None,
     decided_confidence: float,
+    clear_refutation: float = 0.75,
 ) -> ClaimVerdict:
     """The verdict after what the passages state about the exact point, and never against
     every passage that takes a side without saying why.
@@ -104,11 +129,16 @@ def reconcile(
     was begun in 1961, not built in 1975. A point the evidence answers the same way can
     only lift "not enough evidence" when a passage also supports the claim (an answer may
     rest on the question's own assumption). A "supported" verdict that every on-topic
-    passage taking a side contradicts becomes "refuted".
+    passage taking a side contradicts becomes "refuted" when one of them does so clearly
+    (`clear_refutation`; on AVeriTeC dev claims, passages that barely passed the stance
+    threshold turned two right "supported" verdicts wrong this way), or when no passage
+    supports it and one not about the subject contradicts it clearly
+    (`_clearest_refutation`).
     """
     if verdict.assessment is None or verdict.assessment.passages == 0:
-        return verdict  # nothing on topic was read: silence decides
-    stances = _stances(claim, evidence)
+        return verdict  # nothing relevant was read: silence decides
+    judgements = _on_topic_judgements(claim, evidence)
+    stances = {j.stance for j in judgements}
     if point is not None and point.outcome == "differ":
         reason = (
             f'The sources answer "{point.question}" with "{point.answer}", not "{point.claimed}".'
@@ -130,10 +160,11 @@ def reconcile(
         return verdict.model_copy(
             update={"label": "supported", "confidence": 0.75, "reason": reason}
         )
-    if verdict.label == "supported" and "refutes" in stances and "supports" not in stances:
+    clearest = _clearest_refutation(judgements, claim, evidence, clear_refutation)
+    if verdict.label == "supported" and clearest and "supports" not in stances:
         reason = "Every passage that takes a side contradicts the claim."
         return verdict.model_copy(
-            update={"label": "refuted", "confidence": round(verdict.refute, 3), "reason": reason}
+            update={"label": "refuted", "confidence": round(clearest, 3), "reason": reason}
         )
     if verdict.label == "refuted" and "supports" in stances and "refutes" not in stances:
         reason = (
@@ -173,6 +204,7 @@ def decide(
     language: str = "en",
     point: PointCheck | None = None,
     point_confidence: float = 0.9,
+    clear_refutation: float = 0.75,
 ) -> Verdict:
     """`point` (the first claim's exact point, checked) can override the calibrated
     scores, as `reconcile` says; `point_confidence` is the confidence of a point that
@@ -192,6 +224,7 @@ def decide(
             evidence,
             point if n == 0 else None,
             point_confidence,
+            clear_refutation,
         )
         for n, c in enumerate(claims)
     ]

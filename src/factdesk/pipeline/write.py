@@ -13,6 +13,7 @@ in the reader's language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from factdesk import citations
@@ -76,28 +77,128 @@ def _repeats(sentence: str, others: Sequence[str]) -> bool:
     return False
 
 
-def deciding_facts(facts: Sequence[str], sections: Sequence[Section], claim: str) -> list[str]:
+_DANGLING = re.compile(
+    r"(?:[^,]{0,60},\s*){0,3}(?:he|she|it|they|this|these|those|his|her|its|their|him|them|there)\b",
+    re.I,
+)
+
+
+_SOURCES = r"(?:these|the|this|both|all|each) (?:passages?|sources?|texts?|articles?|excerpts?)"
+_ABOUT_THE_SOURCES = re.compile(
+    rf"(?:according to {_SOURCES}(?: \[\d+\])?,?|(?:in )?{_SOURCES}(?: \[\d+\])?,?\s*"
+    r"(?:it is |it was )?(?:says?|states?|shows?|indicates?|reports?|mentions?|notes?"
+    r"|explains?|confirms?|said|stated|showed|indicated|reported|mentioned|noted|confirmed)\b"
+    r"(?: that)?,?)\s*",
+    re.I,
+)
+_ABOUT_NOTHING = re.compile(
+    rf"{_SOURCES}(?: \[\d+\])? (?:discuss|describe|talk|focus|do not|does not|don't|doesn't"
+    r"|provide|contain|mention|refer|is about|are about|give|offer)",
+    re.I,
+)
+MIN_FACT_WORDS = 4
+
+
+def as_fact(sentence: str) -> str:
+    """The sentence as a statement about the world, or "" when it states none. A small
+    model often frames its answer by the sources ("These passages say that the World
+    Bank was established in 1944 [1].") or answers the question itself ("Yes [1].", "The
+    passage discusses the reason for the red sky [2]."); a reader needs the fact, not
+    the frame, and a summary may not lead with a sentence that states nothing."""
+    text = sentence.strip()
+    if _ABOUT_NOTHING.match(text):
+        return ""
+    framed = _ABOUT_THE_SOURCES.match(text)
+    if framed is not None:
+        text = text[framed.end() :]
+        text = text[:1].upper() + text[1:]
+    if len(citations.strip_citations(text).split()) < MIN_FACT_WORDS:
+        return ""
+    return text
+
+
+def stands_alone(sentence: str) -> bool:
+    """A summary sentence cannot open with a pronoun, nor give one as the subject after
+    an opening phrase: its referent was in the section ("He is best known for..." led a
+    summary about the Eiffel Tower; "Like Saturn's largest moon, Titan, it is larger than
+    Mercury" one about Mercury, "it" being Ganymede)."""
+    return _DANGLING.match(citations.strip_citations(sentence).lstrip()) is None
+
+
+_PERSON = re.compile(r"(?:(he|she)|(his|her))\b\s*", re.I)
+
+
+def name_the_subject(sentence: str, previous: str, subject: str) -> str:
+    """`sentence` with an opening he/she/his/her replaced by the subject's name, when
+    the sentence before it opens with that name, so the referent is certain: "He is
+    known for the alternating current system" carries the deciding fact about Tesla and
+    may lead a summary as "Nikola Tesla is known for ...". The previous sentence names the
+    subject when one of its first four words is a capitalised word of the subject's name.
+    Anything else is unchanged."""
+    opening = set(citations.strip_citations(previous).split()[:4])
+    if not opening & {word for word in subject.split() if word[:1].isupper()}:
+        return sentence
+    found = _PERSON.match(sentence.lstrip())
+    if found is None:
+        return sentence
+    rest = sentence.lstrip()[found.end() :]
+    return f"{subject} {rest}" if found.group(1) else f"{subject}'s {rest}"
+
+
+def _cited_sentences(section: Section, subject: str) -> list[str]:
+    """The section's cited sentences, a pronoun opening named where it is certain."""
+    sentences = [citations.render_sentence(c) for c in citations.split_cited(section.body)]
+    named = [
+        name_the_subject(sentence, sentences[n - 1], subject) if n else sentence
+        for n, sentence in enumerate(sentences)
+        if citations.parse_keys(sentence)
+    ]
+    return [fact for fact in map(as_fact, named) if fact]
+
+
+def deciding_facts(
+    facts: Sequence[str], sections: Sequence[Section], claim: str, subject: str = ""
+) -> list[str]:
     """The sentences a summary states first, once grounding has kept only supported ones:
     the evidence's answer to the claim's point when it survived, else the cited sentence
-    of the sections that says most of what the claim is about; then one more cited
-    sentence that adds to it (the point section's own first sentence, or the first of
-    another section)."""
-    written = [s for s in sections if s.kind == "evidence"]
-    cited = [
-        [citations.render_sentence(c) for c in citations.split_cited(s.body) if c.keys]
-        for s in written
-    ]
+    of the sections that says most of what the claim is about, its words and its numbers
+    (Napoleon's "1804 ... 1815" over Napoleon III's "Emperor of France"); then one more cited
+    sentence that adds to it and is about the claim too (shares one of its words), from
+    the point section or the next. Sentences that open with a pronoun are never chosen
+    while another one can be, unless the pronoun is certainly the subject
+    (`name_the_subject`)."""
+    cited = [_cited_sentences(s, subject) for s in sections if s.kind == "evidence"]
+    said, dates = words(claim), numbers(claim)
     kept = list(facts[:1])
     if not kept and any(cited):
-        said = words(claim)
         candidates = [sentence for found in cited for sentence in found]
-        kept = [max(candidates, key=lambda c: len(words(c) & said))]
+        alone = [c for c in candidates if stands_alone(c)] or candidates
+        kept = [max(alone, key=lambda c: len(words(c) & said) + len(numbers(c) & dates))]
     for found in cited:
-        fresh = [sentence for sentence in found if not _repeats(sentence, kept)]
+        fresh = [
+            sentence
+            for sentence in found
+            if not _repeats(sentence, kept) and stands_alone(sentence) and words(sentence) & said
+        ]
         if fresh:
             kept.append(fresh[0])
             break
     return kept
+
+
+def answer_the_point(
+    sections: Sequence[Section], facts: Sequence[str], point: PointCheck | None
+) -> list[Section]:
+    """The grounded sections, the point's own first: when grounding removed every
+    sentence written under the point's question (asked which continent is the largest,
+    the writer answered "Antarctica" against its passage), the verified statement of
+    the evidence's answer, the first fact, stands in for them, so the report still
+    answers its own question in a section."""
+    if point is None or not point.keys or not facts:
+        return list(sections)
+    if any(s.heading == point.question for s in sections):
+        return list(sections)
+    return [Section(heading=point.question, body=facts[0]), *sections]
 
 
 def write(
@@ -129,5 +230,5 @@ def write(
         question = f"What do these passages say about {subject}?"
         heading, body = _section(llm, subject, question, group, section_max_tokens)
         sections.append(Section(heading=heading, body=body))
-    facts = [point.statement] if point is not None and point.keys else []
-    return Draft(sections=sections, facts=facts)
+    fact = as_fact(point.statement) if point is not None and point.keys else ""
+    return Draft(sections=sections, facts=[fact] if fact else [])

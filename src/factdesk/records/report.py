@@ -126,8 +126,10 @@ class Evidence(BaseModel):
     judgements: list[StanceJudgement] = Field(default_factory=list)
 
     def stance(self) -> StanceLabel:
-        """The strongest stance this passage takes toward any claim."""
-        if not self.judgements:
+        """The strongest stance this passage takes toward any claim; a passage not about
+        the claim's subject is context whatever it was judged (the verdict weighs its
+        judgement, but a reader is never told that it supports or refutes the claim)."""
+        if not self.judgements or not self.on_topic:
             return "context"
         best = max(self.judgements, key=lambda j: max(j.scores.supports, j.scores.refutes))
         return best.stance

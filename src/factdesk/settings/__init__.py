@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -52,6 +52,8 @@ from factdesk.settings.sections import (
     SearchSettings,
     ServerSettings,
     SourcesSettings,
+    TextSettings,
+    WebhookSettings,
     WebSearchSettings,
 )
 
@@ -68,7 +70,9 @@ __all__ = [
     "ServerSettings",
     "Settings",
     "SourcesSettings",
+    "TextSettings",
     "WebSearchSettings",
+    "WebhookSettings",
     "conceal",
     "default_home",
     "presets",
@@ -133,6 +137,7 @@ class Settings(BaseSettings):
         default_factory=WebSearchSettings, description="Web search."
     )
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Page reading.")
+    texts: TextSettings = Field(default_factory=TextSettings, description="Checking whole texts.")
     store: StoreChoice = Field(default_factory=StoreChoice, description="Storage.")
     queue: QueueChoice = Field(default_factory=QueueChoice, description="Job queue.")
     publisher: PublisherSettings = Field(
@@ -140,8 +145,17 @@ class Settings(BaseSettings):
         description="The publishing organisation.",
         json_schema_extra=UNHASHED,
     )
+    database_url: SecretStr = Field(
+        default=SecretStr(""),
+        description="`postgresql://user:password@host:5432/db` keeps everything in "
+        "PostgreSQL and runs jobs on workers (`factdesk worker`); empty: SQLite under HOME.",
+        json_schema_extra=UNHASHED,
+    )
     server: ServerSettings = Field(
         default_factory=ServerSettings, description="Web server.", json_schema_extra=UNHASHED
+    )
+    webhooks: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="Webhooks.", json_schema_extra=UNHASHED
     )
     models: ModelsSettings = Field(
         default_factory=ModelsSettings,
@@ -165,6 +179,15 @@ class Settings(BaseSettings):
             dotenv_settings,
             file_secret_settings,
         )
+
+    def postgres_url(self, needed_by: str) -> str:
+        """`database_url`, which must name a PostgreSQL database for `needed_by`."""
+        url = self.database_url.get_secret_value()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                f"The {needed_by} needs FACTDESK_DATABASE_URL=postgresql://user:password@host/db."
+            )
+        return url
 
     @property
     def models_dir(self) -> Path:

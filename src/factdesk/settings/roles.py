@@ -71,15 +71,18 @@ class EmbedderChoice(BackendChoice):
 
 class StoreChoice(BackendChoice):
     backend: str = Field(
-        default="sqlite",
-        description="Where checks, report pages and jobs are kept.",
+        default="",
+        description="Where checks, report pages and jobs are kept: `sqlite`, `postgres`; "
+        "empty: `postgres` when FACTDESK_DATABASE_URL is set, else `sqlite`.",
         json_schema_extra=UNHASHED,
     )
 
 
 class QueueChoice(BackendChoice):
     backend: str = Field(
-        default="inprocess",
-        description="What runs the web's jobs: `inprocess` (worker threads in the server).",
+        default="",
+        description="What runs the web's jobs: `inprocess` (worker threads in the server), "
+        "`procrastinate` (workers anywhere); empty: `procrastinate` when "
+        "FACTDESK_DATABASE_URL is set, else `inprocess`.",
         json_schema_extra=UNHASHED,
     )

@@ -1,12 +1,13 @@
 """The sections of the settings that do not name a backend: search, passages, stages,
-the source policy, earlier checks, web search, page reading, the publisher, the server
-and the model packages."""
+the source policy, earlier checks, web search, page reading, the publisher, the server,
+webhooks and the model packages."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
@@ -68,6 +69,12 @@ class PipelineSettings(BaseModel):
         default=0.9,
         description="Confidence of a verdict decided by a point whose answers differ in "
         "numbers, dates or opposites.",
+    )
+    clear_refutation: float = Field(
+        default=0.75,
+        description="Refutation score one on-topic passage needs before a 'supported' verdict "
+        "that every side-taking passage contradicts becomes 'refuted' (chosen on the dev sets: "
+        "AVeriTeC passages at 0.65 were wrong twice, Jupiter's at 0.85 right).",
     )
     stance_threshold: float = Field(
         default=0.55, description="Probability a passage needs to count as supporting/refuting."
@@ -164,6 +171,70 @@ class EarlierSettings(BaseModel):
     )
 
 
+class TextSettings(BaseModel):
+    """Checking a whole text, web page or transcript (`factdesk check --text/--url`)."""
+
+    max_chars: int = Field(
+        default=100_000,
+        ge=100,
+        description="Longest text checked, in characters of the plain text read from the "
+        "input; a longer one is refused with an error, never cut.",
+    )
+    max_file_bytes: int = Field(
+        default=20 * 2**20, ge=1024, description="Largest input file read (PDFs are bulky)."
+    )
+    max_claims: int = Field(
+        default=10, ge=0, description="Check-worthy claims checked per text, best ranked first."
+    )
+    extraction: Literal["sentences", "model"] = Field(
+        default="sentences",
+        description="`sentences`: every sentence is a candidate that the model classifies "
+        "and makes self-contained (robust with a small model); `model`: the model also "
+        "splits sentences into atomic claims, per chunk, as JSON.",
+    )
+    fact_log_bias: float = Field(
+        default=1.0,
+        description="Log offset of the Fact answer when a sentence is classified: above 0 "
+        "a borderline statement is checked rather than called an opinion.",
+    )
+    rare_word_zipf: float = Field(
+        default=4.0,
+        ge=0.0,
+        description="A statement with no number or name is specific enough to check when one "
+        "of its words is rarer than this on wordfreq's Zipf scale (6: 'people', 3.9: "
+        "'masks'); otherwise it is 'vague' unless the model is sure it is a fact.",
+    )
+    vague_fact_probability: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="The model's Fact probability (before `fact_log_bias`) at which a "
+        "statement with nothing specific in it, not speaking of the writer or to the reader, "
+        "is still checked.",
+    )
+    chunk_chars: int = Field(
+        default=1200,
+        ge=200,
+        description="Characters of sentences sent together to the model in `model` extraction.",
+    )
+    context_sentences: int = Field(
+        default=2,
+        ge=0,
+        description="Sentences before a claim shown to the model to resolve its pronouns.",
+    )
+    duplicate_similarity: float = Field(
+        default=0.85,
+        ge=0.0,
+        le=1.0,
+        description="Word similarity at which two claims of a text are merged into one.",
+    )
+    sections_per_claim: int = Field(
+        default=1,
+        ge=1,
+        description="Evidence sections written per checked claim (its cited paragraph).",
+    )
+
+
 class WebSearchSettings(BaseModel):
     """What every web search backend shares: timeouts, retries and the result cache."""
 
@@ -253,6 +324,12 @@ class ServerSettings(BaseModel):
     )
     read_rate_per_minute: int = Field(default=600, ge=0, description="Reads per client.")
     max_body_bytes: int = Field(default=16_384, ge=256, description="Larger bodies get 413.")
+    max_text_body_bytes: int = Field(
+        default=512 * 1024,
+        ge=256,
+        description="Larger bodies of `POST /api/checks` and the text form (`POST /texts`), "
+        "which carry whole texts, get 413.",
+    )
     stale_after_days: float = Field(
         default=30.0, ge=0, description="Age at which a report shows the freshness banner."
     )
@@ -265,6 +342,86 @@ class ServerSettings(BaseModel):
     )
     max_suggestion_chars: int = Field(
         default=2000, ge=100, description="Longest suggestion or submitted claim."
+    )
+
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names clients may reach the server by, besides `host` and the "
+        'localhost names, as JSON: `["factdesk.example.org"]` (`["*"]`: any). Other '
+        "Host headers, and writes from pages of other origins, get 403.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For and "
+        'X-Forwarded-Proto are believed, as JSON: `["127.0.0.1"]`; empty: the client is '
+        "the connection's address.",
+    )
+    jobs_per_client: int = Field(
+        default=10,
+        ge=0,
+        description="Checks a client address may have queued or running, batches included "
+        "(0: no limit); requests made with an API token are bounded by the token instead.",
+    )
+    streams_per_client: int = Field(
+        default=6, ge=0, description="Progress streams a client may hold open (0: no limit)."
+    )
+    batch_max_bytes: int = Field(
+        default=2 * 2**20, ge=1024, description="Larger batch uploads get 413."
+    )
+    batch_max_questions: int = Field(default=1000, ge=1, description="Most questions in one batch.")
+    tokens_required: bool = Field(
+        default=False,
+        description="Every write needs an API token made with `factdesk tokens create` (or "
+        "the server's own token).",
+    )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, entries: list[str]) -> list[str]:
+        cleaned = [e.strip().lower().rstrip(".").strip("[]") for e in entries if e.strip()]
+        for entry in cleaned:
+            if entry != "*" and not _is_address(entry) and not _HOSTNAME.fullmatch(entry):
+                raise ValueError(f"{entry!r} is not a host name")
+        return cleaned
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        cleaned = [e.strip() for e in entries if e.strip()]
+        for entry in cleaned:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is neither an address nor a network") from None
+        return cleaned
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class WebhookSettings(BaseModel):
+    """Signed notices POSTed when a check or a batch has finished."""
+
+    secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The HMAC-SHA256 key that signs every delivery; webhooks are refused "
+        "while it is empty.",
+    )
+    attempts: int = Field(default=6, ge=1, description="Tries per delivery before it fails.")
+    backoff_s: float = Field(
+        default=2.0, ge=0, description="Wait before the second try; doubles after each."
+    )
+    timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one delivery.")
+    poll_s: float = Field(default=1.0, gt=0, description="How often due deliveries are sent.")
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or networks webhooks may reach although private or loopback, "
+        'as JSON: `["127.0.0.1"]`.',
     )
 
 

@@ -1,24 +1,27 @@
-"""Published reports in SQLite: one page per question, every version kept, searchable.
+"""Published reports: one page per question, every version kept, searchable.
 
 A report page is keyed by the id of its first check; a refresh adds its check as the
 next version. The `reports` row is a small summary of the latest version so that
 listings and search never parse stored records. Pages are written by the check store
-when it saves a finished check (`publish`), in the same transaction.
+when it saves a finished check (`publish`), in the same transaction. The statements
+run on SQLite and PostgreSQL alike; only full-text search is written per engine
+(FTS5's MATCH and rank; a `tsvector` match ranked by `ts_rank`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 from factdesk.errors import NotFoundError
 from factdesk.published import CheckPage, ReportSummary, VersionInfo
 from factdesk.records import CheckRecord, Report
-from factdesk.sqlitedb import Database, fields, fts_query
+from factdesk.sqlitedb import fields, fts_query
 from factdesk.store.diff import ReportDiff, correction_note, diff_reports
+from factdesk.store.sql import SQLDatabase
 
 _SUMMARY = "id, title, question, category, verdict, confidence, created_at, checked_at"
 
@@ -47,17 +50,29 @@ def searchable_text(report: Report) -> str:
     return "\n".join(parts)
 
 
+def _text_search(engine: str) -> tuple[str, str, str]:
+    """The FROM, WHERE and ORDER BY of a full-text search, each taking the query once."""
+    if engine == "postgres":
+        query = "websearch_to_tsquery('english', ?)"
+        return (
+            "reports_fts f JOIN reports r ON r.id = f.report_id",
+            f"f.document @@ {query}",
+            f"ts_rank(f.document, {query}) DESC, r.checked_at DESC",
+        )
+    return "reports_fts f JOIN reports r ON r.id = f.report_id", "reports_fts MATCH ?", "f.rank"
+
+
 Corrector = Callable[[str, ReportDiff, str, str], None]
 
 
-class SQLiteCatalog:
+class SQLCatalog:
     """Report pages, their versions and full-text search, in the store's database.
 
     Publishing a version that changes the verdict or drops a cited source hands the
     diff and its note to `correct` (the correction log), in the same transaction."""
 
     def __init__(
-        self, db: Database, load_report: Callable[[str], Report], correct: Corrector
+        self, db: SQLDatabase, load_report: Callable[[str], Report], correct: Corrector
     ) -> None:
         self._db = db
         self._load_report = load_report
@@ -69,6 +84,8 @@ class SQLiteCatalog:
         report = record.report
         if report is None:
             raise ValueError(f"check {record.id} has no report to publish")
+        page_id = record.page_id or record.id
+        self._db.lock(f"page:{page_id}")  # one version number per check, even when racing
         placed = self.version_of(record.id)
         if placed is not None:
             return placed
@@ -80,7 +97,6 @@ class SQLiteCatalog:
             report.verdict.label,
             report.verdict.confidence,
         )
-        page_id = record.page_id or record.id
         version = self._next_version(page_id, is_new=record.page_id is None)
         if version == 1:
             self._db.execute(
@@ -164,15 +180,16 @@ class SQLiteCatalog:
         """Reports matching `q` (best first) or all of them (newest first), a page at a time."""
         where: list[str] = []
         args: list[object] = []
+        order_args: tuple[object, ...] = ()
         source, order = "reports r", "r.checked_at DESC"
         if q.strip():
             match = fts_query(q)
             if not match:
                 return CheckPage(items=[], total=0, page=page, per_page=per_page, pages=0)
-            source = "reports_fts f JOIN reports r ON r.id = f.report_id"
-            where.append("reports_fts MATCH ?")
+            source, matching, order = _text_search(self._db.engine)
+            where.append(matching)
             args.append(match)
-            order = "f.rank"
+            order_args = (match,) * order.count("?")
         if category:
             where.append("r.category = ?")
             args.append(category)
@@ -182,7 +199,7 @@ class SQLiteCatalog:
         columns = ", ".join(f"r.{c.strip()}" for c in _SUMMARY.split(","))
         rows = self._db.rows(
             f"SELECT {columns} FROM {source}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            (*args, per_page, (page - 1) * per_page),
+            (*args, *order_args, per_page, (page - 1) * per_page),
         )
         return CheckPage(
             items=[_summary(row) for row in rows],
@@ -200,7 +217,7 @@ class SQLiteCatalog:
         return {str(row["category"]): int(row["n"]) for row in rows}
 
 
-def _summary(row: sqlite3.Row) -> ReportSummary:
+def _summary(row: Any) -> ReportSummary:
     data = fields(row)
     data["url"] = report_path(data["category"], data["title"], data["id"])
     return ReportSummary.model_validate(data)

@@ -1,16 +1,17 @@
-"""What the SQLite store keeps around published reports: archived copies of cited
-passages, correction notes, readers' suggestions and the embeddings of checked questions.
+"""What a store keeps around published reports: archived copies of cited passages,
+correction notes, readers' suggestions and the embeddings of checked questions, in
+statements SQLite and PostgreSQL both run.
 
 Corrections are written by the catalogue when it publishes a version (see
-`catalog.SQLiteCatalog.publish`); everything else is written through these parts.
+`catalog.SQLCatalog.publish`); everything else is written through these parts.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,13 +19,14 @@ import numpy.typing as npt
 from factdesk.errors import NotFoundError
 from factdesk.published import Correction, CorrectionPage, Suggestion, SuggestionKind
 from factdesk.records import ArchivedCopy, utcnow
-from factdesk.sqlitedb import Database, fields
+from factdesk.sqlitedb import fields
 from factdesk.store.catalog import report_path
 from factdesk.store.diff import ReportDiff
+from factdesk.store.sql import SQLDatabase
 
 
-class SQLiteArchive:
-    def __init__(self, db: Database) -> None:
+class SQLArchive:
+    def __init__(self, db: SQLDatabase) -> None:
         self._db = db
 
     def keep(self, copies: Sequence[ArchivedCopy]) -> None:
@@ -32,8 +34,9 @@ class SQLiteArchive:
         with self._db.transaction():
             for copy in copies:
                 self._db.execute(
-                    "INSERT OR IGNORE INTO archive(sha256, url, title, outlet, text, "
-                    "retrieved_at, page_sha256, stored_at) VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO archive(sha256, url, title, outlet, text, retrieved_at, "
+                    "page_sha256, stored_at) VALUES (?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT (sha256) DO NOTHING",
                     (
                         copy.sha256,
                         copy.url,
@@ -63,15 +66,16 @@ _CORRECTION = (
 )
 
 
-class SQLiteCorrections:
-    def __init__(self, db: Database) -> None:
+class SQLCorrections:
+    def __init__(self, db: SQLDatabase) -> None:
         self._db = db
 
     def record(self, report_id: str, diff: ReportDiff, note: str, created_at: str) -> None:
         """Keep a correction note; call inside the transaction that publishes the version."""
         self._db.execute(
-            "INSERT OR IGNORE INTO corrections(report_id, version, created_at, verdict_before, "
-            "verdict_after, dropped_sources, new_sources, note) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO corrections(report_id, version, created_at, verdict_before, "
+            "verdict_after, dropped_sources, new_sources, note) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (report_id, version) DO NOTHING",
             (
                 report_id,
                 diff.head_version,
@@ -107,7 +111,7 @@ class SQLiteCorrections:
         )
 
 
-def _correction(row: sqlite3.Row) -> Correction:
+def _correction(row: Any) -> Correction:
     data = fields(row)
     data["url"] = report_path(data.pop("category"), data["title"], data["report_id"])
     data["dropped_sources"] = json.loads(data["dropped_sources"])
@@ -115,8 +119,8 @@ def _correction(row: sqlite3.Row) -> Correction:
     return Correction.model_validate(data)
 
 
-class SQLiteInbox:
-    def __init__(self, db: Database) -> None:
+class SQLInbox:
+    def __init__(self, db: SQLDatabase) -> None:
         self._db = db
 
     def add(self, suggestion: Suggestion) -> None:
@@ -142,32 +146,35 @@ class SQLiteInbox:
         return [Suggestion.model_validate(fields(row)) for row in rows]
 
 
-class SQLiteEarlierChecks:
+class SQLEarlierChecks:
     """Question vectors of published checks, compared by brute force: a desk holds
     thousands of checks, not millions, and one matrix product over them takes
     milliseconds."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SQLDatabase) -> None:
         self._db = db
 
     def remember(
         self, check_id: str, language: str, embedder: str, vector: npt.NDArray[np.float32]
     ) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO check_vectors(check_id, embedder, language, vector) "
-            "VALUES (?,?,?,?)",
+            "INSERT INTO check_vectors(check_id, embedder, language, vector) VALUES (?,?,?,?) "
+            "ON CONFLICT (check_id, embedder) DO UPDATE SET language=excluded.language, "
+            "vector=excluded.vector",
             (check_id, embedder, language, np.asarray(vector, dtype=np.float32).tobytes()),
         )
 
     def nearest(
         self, vector: npt.NDArray[np.float32], language: str | None, embedder: str, limit: int = 5
     ) -> list[tuple[str, float]]:
-        rows = self._db.rows(
+        query = (
             "SELECT v.vector, rv.report_id FROM check_vectors v "
-            "JOIN report_versions rv ON rv.check_id = v.check_id "
-            "WHERE v.embedder=? AND (? IS NULL OR v.language=?)",
-            (embedder, language, language),
+            "JOIN report_versions rv ON rv.check_id = v.check_id WHERE v.embedder=?"
         )
+        if language is None:
+            rows = self._db.rows(query, (embedder,))
+        else:
+            rows = self._db.rows(query + " AND v.language=?", (embedder, language))
         if not rows:
             return []
         matrix = np.stack([np.frombuffer(row["vector"], dtype=np.float32) for row in rows])
@@ -181,9 +188,13 @@ class SQLiteEarlierChecks:
         return sorted(best.items(), key=lambda item: -item[1])[:limit]
 
     def unremembered(self, embedder: str, limit: int = 500) -> list[tuple[str, str, str]]:
+        language = (
+            "c.record::jsonb #>> '{report,language}'"
+            if self._db.engine == "postgres"
+            else "json_extract(c.record, '$.report.language')"
+        )
         rows = self._db.rows(
-            "SELECT c.id, c.question, "
-            "COALESCE(json_extract(c.record, '$.report.language'), 'en') AS language "
+            f"SELECT c.id, c.question, COALESCE({language}, 'en') AS language "
             "FROM checks c JOIN report_versions rv ON rv.check_id = c.id "
             "WHERE NOT EXISTS (SELECT 1 FROM check_vectors v "
             "WHERE v.check_id = c.id AND v.embedder = ?) ORDER BY c.created_at LIMIT ?",

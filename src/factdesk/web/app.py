@@ -28,14 +28,17 @@ from factdesk.errors import (
     NotFoundError,
     RateLimitedError,
 )
+from factdesk.jobs.batches import Batches
 from factdesk.jobs.service import JobService
 from factdesk.pipeline import Desk
 from factdesk.plugins import BuildContext, build_queue
 from factdesk.settings import Settings
-from factdesk.web import routes_api, routes_inbox, routes_pages, routes_publish
+from factdesk.web import routes_api, routes_batches, routes_inbox, routes_pages, routes_publish
 from factdesk.web.deps import WebState, render_page
-from factdesk.web.guards import BodyLimit, Guards, SecurityHeaders
+from factdesk.web.guards import BodyLimit, Guards, HostAndOrigin, SecurityHeaders
+from factdesk.web.progress import ProgressHub
 from factdesk.web.schemas import ErrorBody, ErrorDetail
+from factdesk.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -48,6 +51,7 @@ ERRORS: tuple[tuple[type[FactdeskError], int, str], ...] = (
     (BackendError, 503, "backend_error"),
 )
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+TEXT_PATHS = frozenset({"/api/checks", "/texts"})  # the bodies that may carry whole texts
 
 
 def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True) -> FastAPI:
@@ -58,17 +62,30 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
         else Desk.from_settings(desk_or_settings)
     )
     queue = build_queue(BuildContext(desk.settings, embedder=desk.embedder))
-    state = WebState(desk=desk, jobs=JobService(desk, queue), guards=Guards(desk.settings.server))
+    jobs = JobService(desk, queue)
+    server = desk.settings.server
+    state = WebState(
+        desk=desk,
+        jobs=jobs,
+        guards=Guards(server),
+        batches=Batches(jobs, server.batch_max_questions),
+        progress=ProgressHub(desk.store.jobs),
+        sender=WebhookSender(desk.store.deliveries, desk.settings.webhooks),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settled = state.jobs.recover()
         if settled:
             log.warning("settled %d job(s) left running by the previous server", settled)
+        state.progress.start()
         if start_workers:
             state.jobs.start()
+            state.sender.start()
         yield
+        state.sender.stop()
         state.jobs.stop()
+        state.progress.stop()
 
     app = FastAPI(
         title="factdesk",
@@ -81,7 +98,15 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     )
     app.state.web = state
     _install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=desk.settings.server.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=server.max_body_bytes,
+        larger={
+            routes_batches.UPLOAD_PATH: server.batch_max_bytes,
+            **dict.fromkeys(TEXT_PATHS, max(server.max_text_body_bytes, server.max_body_bytes)),
+        },
+    )
+    app.add_middleware(HostAndOrigin, settings=server, refuse=forbidden)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_api.router)
@@ -89,6 +114,7 @@ def create_app(desk_or_settings: Desk | Settings, *, start_workers: bool = True)
     app.include_router(routes_inbox.api)
     app.include_router(routes_publish.pages)
     app.include_router(routes_inbox.pages)
+    app.include_router(routes_batches.router)
     app.include_router(routes_pages.router)
     return app
 
@@ -114,6 +140,10 @@ def error_response(
         response = JSONResponse(body.model_dump(), status_code=status)
     response.headers.update(headers or {})
     return response
+
+
+def forbidden(request: Request, message: str) -> Response:
+    return error_response(request, 403, "forbidden", message)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

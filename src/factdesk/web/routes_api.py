@@ -6,9 +6,12 @@ return); both answer with a `CheckView`.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+import re
+import time
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -16,9 +19,20 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from factdesk.errors import NotFoundError
-from factdesk.published import CheckPage, Job
+from factdesk.jobs.textjobs import TEXT_KINDS
+from factdesk.published import CheckPage, Job, WebhookDelivery
 from factdesk.records import Category
-from factdesk.web.deps import State, WebState, read_guard, write_guard
+from factdesk.web.deps import (
+    Bearer,
+    State,
+    WebState,
+    client_of,
+    created_with,
+    job_client,
+    read_guard,
+    spend_checks,
+    write_guard,
+)
 from factdesk.web.publishing import review_of, site_base
 from factdesk.web.schemas import CheckRequest, CheckView, ErrorBody, VersionsView
 from factdesk.web.views import Published, changes, published
@@ -53,12 +67,33 @@ def job_view(state: WebState, job: Job, base: str) -> CheckView:
         events_url=f"/api/checks/{job.id}/events",
         stages=job.events,
         error=job.error,
+        attempts=job.attempts,
+        cancel_requested=job.cancel_requested,
+        batch_id=job.batch_id,
     )
+    if job.kind in TEXT_KINDS:
+        if job.status == "done" and job.check_id:
+            view.url = f"/texts/{job.check_id}"
+            view.overview = state.desk.store.texts.load(job.check_id).overview
+        return view
     placed = (
         state.reports.version_of(job.check_id) if job.status == "done" and job.check_id else None
     )
     if placed is not None:
         _fill(state, view, published(state.reports, *placed), base)
+    return view
+
+
+def _text_view(state: WebState, text_id: str) -> CheckView:
+    """A checked text by its id, as the API shows it."""
+    try:
+        record = state.desk.store.texts.load(text_id)
+    except NotFoundError:
+        raise NotFoundError(f"No job, report or text has the id {text_id!r}.") from None
+    title = record.overview.title if record.overview else record.source.title
+    view = CheckView(id=text_id, status=record.status, question=title, error=record.error)
+    if record.overview is not None:
+        view.overview, view.url = record.overview, f"/texts/{text_id}"
     return view
 
 
@@ -81,7 +116,7 @@ def published_or_job(
     except NotFoundError:
         if version is not None:  # the catalogue says which versions there are
             raise
-        raise NotFoundError(f"No job or report has the id {some_id!r}.") from None
+        return _text_view(state, some_id)
     view = CheckView(id=some_id, status="done", question=page.report.question)
     _fill(state, view, page, base)
     return view
@@ -109,12 +144,34 @@ def write(
 def start_check(
     body: CheckRequest, request: Request, state: State, response: Response
 ) -> CheckView:
-    """Queue a check (202); poll `GET /api/checks/{id}` or follow its events until it is
-    done. Earlier checks first: when the same claim was checked recently the answer is
-    200 with that report and `earlier`; an older one is refreshed (202, with `earlier`).
-    `fresh: true` always checks again."""
-    submitted = state.jobs.submit(body.question, body.sources, fresh=body.fresh)
-    base = base_of(request)
+    """Queue a check of a question (202), or of every claim of a text or web page
+    (`text`, `url`); poll `GET /api/checks/{id}` or follow its events until it is done.
+    Earlier checks first: when the same claim was checked recently the answer is 200
+    with that report and `earlier`; an older one is refreshed (202, with `earlier`);
+    `fresh: true` always checks again. A text or page that cannot be read is refused with
+    422 and nothing is stored. With `webhook_url`, a signed notice is POSTed there when
+    it has finished; a text spends `texts.max_claims` checks of an API token's quota."""
+    client, base = job_client(request), base_of(request)
+    if body.question is None:
+        token_id = spend_checks(request, state.desk.settings.texts.max_claims)
+        job = state.jobs.submit_text(
+            text=body.text,
+            url=body.url,
+            client=client,
+            webhook_url=body.webhook_url,
+            token_id=token_id,
+        )
+        response.headers["Location"] = f"/api/checks/{job.id}"
+        return job_view(state, job, base)
+    token_id = spend_checks(request, 1)
+    submitted = state.jobs.ask(
+        body.question,
+        client,
+        webhook_url=body.webhook_url,
+        token_id=token_id,
+        policy=body.sources,
+        fresh=body.fresh,
+    )
     if submitted.job is None:
         assert submitted.earlier is not None  # a job is only skipped for an earlier check
         response.status_code = 200
@@ -157,16 +214,52 @@ def get_versions(id: str, state: State) -> VersionsView:
 @write("/checks/{id}/refresh", "Re-run a report's check")
 def refresh_check(id: str, request: Request, state: State) -> CheckView:
     """Queue a new version of report `id` (or return the refresh already queued)."""
-    return job_view(state, state.jobs.refresh(id), base_of(request))
+    return job_view(state, state.jobs.refresh(id, job_client(request)), base_of(request))
+
+
+@write(
+    "/checks/{id}/claims/{n}/refresh",
+    "Check one claim of a text again",
+    {409: {"model": ErrorBody, "description": "The claim was not checked."}},
+)
+def refresh_text_claim(id: str, n: int, request: Request, state: State) -> CheckView:
+    """Queue a new check of claim `n` of text `id`; its overview is updated when done."""
+    return job_view(state, state.jobs.refresh_claim(id, n, job_client(request)), base_of(request))
 
 
 @write(
     "/checks/{id}/retry",
-    "Retry a failed or interrupted job",
+    "Retry a failed, interrupted or cancelled job",
     {409: {"model": ErrorBody, "description": "The job is not failed or interrupted."}},
 )
 def retry_check(id: str, request: Request, state: State) -> CheckView:
-    return job_view(state, state.jobs.retry(id), base_of(request))
+    return job_view(state, state.jobs.retry(id, job_client(request)), base_of(request))
+
+
+@write(
+    "/checks/{id}/cancel",
+    "Cancel a queued or running job",
+    {409: {"model": ErrorBody, "description": "The job has already finished."}},
+)
+def cancel_check(id: str, request: Request, state: State) -> CheckView:
+    """A queued job is cancelled at once; a running one stops after its current stage
+    (its status says `running` with `cancel_requested` until then)."""
+    return job_view(state, state.jobs.cancel(id), base_of(request))
+
+
+@router.get("/checks/{id}/deliveries", summary="Webhook deliveries of a job or a batch")
+def job_deliveries(id: str, state: State, given: Bearer) -> list[WebhookDelivery]:
+    """Every delivery of the job's (or batch's) webhook: status, tries, the receiver's last
+    answer or error, and the exact body that was signed. They show the webhook's URL,
+    which may carry its receiver's secret, so only the API token the job or batch was
+    created with may read them (the server's `api_token` for one created with it). Any
+    other request gets the same 404 as an unknown id, so ids cannot be probed."""
+    store = state.desk.store
+    owner = store.jobs.get(id) or store.batches.get(id)
+    allowed = created_with(state, owner.token_id if owner else None, given)
+    if owner is None or not allowed:
+        raise NotFoundError(f"No job or batch has the id {id!r}.")
+    return store.deliveries.for_target(id)
 
 
 @router.get(
@@ -183,14 +276,28 @@ async def job_events(
 ) -> StreamingResponse:
     """`status` events when the job's status changes, one `stage` event per stage start and
     finish (its `id` counts them, so a reconnecting client resumes), and a final `end`
-    event with the report URL or the error."""
+    event with the report URL or the error. A client holds at most
+    `server.streams_per_client` streams at once (429 beyond)."""
     await anyio.to_thread.run_sync(state.jobs.get, id)  # 404 before the stream starts
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    close = state.guards.streams.take(client_of(request))
+    body = _stream(request, state, id, resume_after(last_event_id), close)
+    weakref.finalize(body, close)  # also when the stream is dropped before it starts
     return StreamingResponse(
-        _stream(request, state, id, start),
+        body,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+_EVENT_ID = re.compile(r"[0-9]{1,6}")
+
+
+def resume_after(last_event_id: str | None) -> int:
+    """The stage events a reconnecting client has seen: `Last-Event-ID` as this server
+    sends it (a small decimal number); anything else starts from the beginning."""
+    if last_event_id is None or not _EVENT_ID.fullmatch(last_event_id):
+        return 0
+    return int(last_event_id)
 
 
 def _sse(event: str, data: str, event_id: int | None = None) -> str:
@@ -199,30 +306,48 @@ def _sse(event: str, data: str, event_id: int | None = None) -> str:
 
 
 async def _stream(
-    request: Request, state: WebState, job_id: str, sent: int, poll_s: float = 0.2
+    request: Request,
+    state: WebState,
+    job_id: str,
+    sent: int,
+    close: Callable[[], None],
+    keepalive_s: float = 15.0,
 ) -> AsyncIterator[str]:
+    """The job's events; however the stream ends, the client's stream slot is closed."""
+    try:
+        async with aclosing(_events(request, state, job_id, sent, keepalive_s)) as events:
+            async for chunk in events:
+                yield chunk
+    finally:
+        close()
+
+
+async def _events(
+    request: Request, state: WebState, job_id: str, sent: int, keepalive_s: float
+) -> AsyncGenerator[str, None]:
     yield "retry: 1000\n\n"
     status = ""
-    quiet = 0.0
-    while True:
-        job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
-        sent = min(sent, len(job.events))  # a retried job starts its events again
-        for number, event in enumerate(job.events[sent:], start=sent + 1):
-            yield _sse("stage", event.model_dump_json(), number)
-            quiet = 0.0
-        sent = len(job.events)
-        if job.status != status:
-            status = job.status
-            yield _sse("status", json.dumps({"status": status}))
-        if job.finished:
-            view = await anyio.to_thread.run_sync(job_view, state, job, base_of(request))
-            end = {"status": job.status, "url": view.url, "error": job.error}
-            yield _sse("end", json.dumps(end))
-            return
-        if await request.is_disconnected():
-            return
-        await asyncio.sleep(poll_s)
-        quiet += poll_s
-        if quiet >= 15:
-            yield ": still working\n\n"
-            quiet = 0.0
+    quiet_since = time.monotonic()
+    with state.progress.watch(job_id) as watch:
+        while True:
+            watch.seen()
+            job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
+            sent = min(sent, len(job.events))  # a retried job starts its events again
+            for number, event in enumerate(job.events[sent:], start=sent + 1):
+                yield _sse("stage", event.model_dump_json(), number)
+                quiet_since = time.monotonic()
+            sent = len(job.events)
+            if job.status != status:
+                status = job.status
+                yield _sse("status", json.dumps({"status": status}))
+            if job.finished:
+                view = await anyio.to_thread.run_sync(job_view, state, job, base_of(request))
+                end = {"status": job.status, "url": view.url, "error": job.error}
+                yield _sse("end", json.dumps(end))
+                return
+            if await request.is_disconnected():
+                return
+            await watch.wait()
+            if time.monotonic() - quiet_since >= keepalive_s:
+                yield ": still working\n\n"
+                quiet_since = time.monotonic()

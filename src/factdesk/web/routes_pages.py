@@ -13,10 +13,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from factdesk.errors import NotFoundError
+from factdesk.errors import InputError, NotFoundError
+from factdesk.jobs.textjobs import TEXT_KINDS
 from factdesk.pipeline import STAGES
+from factdesk.published import Job
 from factdesk.records import CATEGORIES, utcnow
 from factdesk.render import Wording, to_json, to_markdown
+from factdesk.render_overview import overview_context
+from factdesk.render_overview import to_json as overview_json
+from factdesk.render_overview import to_markdown as overview_markdown
 from factdesk.web.deps import State, WebState, client_of, read_guard, render_page
 from factdesk.web.guards import TOKEN_COOKIE
 from factdesk.web.publishing import review_of, site_base
@@ -57,6 +62,7 @@ def home(
         categories=state.reports.categories(),
         token_needed=_token_needed(state, request),
         max_chars=state.desk.settings.pipeline.max_question_chars,
+        max_text_chars=state.desk.settings.texts.max_chars,
     )
 
 
@@ -68,11 +74,37 @@ def start_check(
     token: Annotated[str, Form()] = "",
 ) -> Response:
     remember = _write(state, request, token)
-    submitted = state.jobs.submit(question)
+    submitted = state.jobs.ask(question, client_of(request))
     if submitted.job is None and submitted.earlier is not None:  # checked recently: show it
         return _see_other(f"{submitted.earlier.url}?{urlencode({'asked': question})}", remember)
     assert submitted.job is not None
     return _see_other(f"/jobs/{submitted.job.id}", remember)
+
+
+@router.post("/texts")
+def start_text_check(
+    request: Request,
+    state: State,
+    text: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+    token: Annotated[str, Form()] = "",
+) -> Response:
+    """The home page's "Paste a text / a link" form: a text, or else a link."""
+    remember = _write(state, request, token)
+    if bool(text.strip()) == bool(url.strip()):
+        raise InputError("Paste a text or give a link (one of them) to check.")
+    job = state.jobs.submit_text(
+        text=text if text.strip() else None, url=url.strip() or None, client=client_of(request)
+    )
+    return _see_other(f"/jobs/{job.id}", remember)
+
+
+def _stage_names(job: Job) -> list[str]:
+    """The stages a job's page lists: the pipeline's, or a text's steps as they come."""
+    if job.kind not in TEXT_KINDS:
+        return list(STAGES)
+    first = "extract" if job.kind == "text" else f"claim {job.claim}"
+    return list(dict.fromkeys([first, *(e.stage for e in job.events)]))
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -80,6 +112,9 @@ def job_page(job_id: str, request: Request, state: State) -> Response:
     job = state.jobs.get(job_id)
     if job.status == "done" and job.report_id:
         return _see_other(state.reports.summary(job.report_id).url)
+    if job.status == "done" and job.kind in TEXT_KINDS:
+        anchor = f"#claim-{job.claim}" if job.claim else ""
+        return _see_other(f"/texts/{job.check_id}{anchor}")
     finished = {e.stage: e for e in job.events if e.state == "finished"}
     started = {e.stage for e in job.events}
     refreshing = job.report_id if job.kind == "refresh" else None
@@ -88,9 +123,43 @@ def job_page(job_id: str, request: Request, state: State) -> Response:
         "job.html",
         job=job,
         refreshed=refreshed,
-        stages=[(s, finished.get(s), s in started) for s in STAGES],
+        stages=[(s, finished.get(s), s in started) for s in _stage_names(job)],
         token_needed=_token_needed(state, request),
     )
+
+
+@router.get("/texts/{name}")
+def text_page(name: str, request: Request, state: State) -> Response:
+    """A checked text's overview (`id`), or its export (`id.md`, `id.json`)."""
+    text_id, dot, ext = name.partition(".")
+    record = state.desk.store.texts.load(text_id)
+    if record.overview is None:
+        raise NotFoundError(f"Text {text_id} has no overview yet ({record.status}).")
+    overview = record.overview
+    if dot and ext == "md":
+        return PlainTextResponse(
+            overview_markdown(overview), media_type="text/markdown; charset=utf-8"
+        )
+    if dot and ext == "json":
+        return Response(overview_json(overview), media_type="application/json")
+    if dot:
+        raise NotFoundError(f"There is no {ext!r} export of a text.")
+    return render_page(
+        "overview.html",
+        overview=overview,
+        refresh_url=f"/texts/{text_id}/refresh",
+        token_needed=_token_needed(state, request),
+        **overview_context(overview),
+    )
+
+
+@router.post("/texts/{text_id}/refresh/{n}")
+def refresh_text_claim(
+    text_id: str, n: int, request: Request, state: State, token: Annotated[str, Form()] = ""
+) -> Response:
+    remember = _write(state, request, token)
+    job = state.jobs.refresh_claim(text_id, n, client_of(request))
+    return _see_other(f"/jobs/{job.id}", remember)
 
 
 @router.post("/jobs/{job_id}/retry")
@@ -98,7 +167,7 @@ def retry_job(
     job_id: str, request: Request, state: State, token: Annotated[str, Form()] = ""
 ) -> Response:
     remember = _write(state, request, token)
-    state.jobs.retry(job_id)
+    state.jobs.retry(job_id, client_of(request))
     return _see_other(f"/jobs/{job_id}", remember)
 
 
@@ -107,7 +176,7 @@ def refresh_report(
     report_id: str, request: Request, state: State, token: Annotated[str, Form()] = ""
 ) -> Response:
     remember = _write(state, request, token)
-    job = state.jobs.refresh(report_id)
+    job = state.jobs.refresh(report_id, client_of(request))
     return _see_other(f"/jobs/{job.id}", remember)
 
 

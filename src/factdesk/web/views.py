@@ -1,4 +1,8 @@
-"""A report page as the web shows it: a version, the versions around it, what changed."""
+"""A report page as the web shows it: a version, the versions around it, what changed.
+
+Sources the server read from its own disk keep their title on the web but not their
+address: a `file:` URL would publish where the server keeps its files.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from dataclasses import dataclass
 
 from factdesk.protocols import ReportCatalog
 from factdesk.published import ReportSummary, VersionInfo
-from factdesk.records import Report
+from factdesk.records import PassageRef, Report
+from factdesk.render import linkable
 from factdesk.store.diff import ReportDiff, diff_reports
 
 
@@ -30,10 +35,26 @@ class Published:
 
 
 def published(reports: ReportCatalog, report_id: str, version: int | None = None) -> Published:
-    """A version of a page (the latest by default), with its stored report."""
+    """A version of a page (the latest by default), with its stored report as published."""
     summary = reports.summary(report_id)
     chosen, report = reports.report(report_id, version)
-    return Published(summary, chosen.version, reports.versions(report_id), report)
+    return Published(summary, chosen.version, reports.versions(report_id), public(report))
+
+
+def public(report: Report) -> Report:
+    """The report without the addresses of local sources (only web URLs stay)."""
+
+    def refs(found: list[PassageRef]) -> list[PassageRef]:
+        return [r if linkable(r.url) else r.model_copy(update={"url": ""}) for r in found]
+
+    sources = [s if linkable(s.url) else s.model_copy(update={"url": ""}) for s in report.sources]
+    method = report.method.model_copy(
+        update={
+            "passages_considered": refs(report.method.passages_considered),
+            "passages_used": refs(report.method.passages_used),
+        }
+    )
+    return report.model_copy(update={"sources": sources, "method": method})
 
 
 def changes(reports: ReportCatalog, page: Published) -> ReportDiff | None:

@@ -192,6 +192,10 @@ class Fetcher:
             return list(await asyncio.gather(*(self._fetch_one(session, u) for u in urls)))
 
     async def _fetch_one(self, session: _Session, url: str) -> Fetched:
+        try:  # a URL that cannot be fetched is one refused page, not a failed batch
+            check_url(url, self.allow)
+        except UnsafeURLError as exc:
+            return Fetched(record=PageRecord(url=url, status="refused", error=str(exc)))
         canonical = canonical_url(url)
         cached = self.cache.get_page(canonical, self.cfg.cache_ttl_s) if self.cache else None
         if cached is not None:

@@ -99,8 +99,17 @@ class AllowList:
 
 
 def check_url(url: str, allow: AllowList) -> str:
-    """The URL's host name if the URL itself may be fetched; refuse before any lookup."""
-    parts = urlsplit(url)
+    """The URL's host name if the URL itself may be fetched; refuse before any lookup.
+
+    A URL the HTTP client cannot parse (an IPv4 address spelled in octal or with
+    zero-padded parts, a port out of range) is refused here, as one page.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError when the port is not a port)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise UnsafeURLError("fetch", f"{url} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise UnsafeURLError("fetch", f"{url} is not an http(s) URL")
     if parts.username is not None or parts.password is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import Field, SecretStr
@@ -26,6 +26,11 @@ class OpenAISettings(HTTPModelSettings):
         default=SecretStr(""), description="Bearer key, if the server needs one."
     )
     seed: int = Field(default=7, description="Sampling seed, for servers that honour it.")
+    json_mode: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="How a JSON schema is asked for: `json_schema` (OpenAI, vLLM, Ollama) or "
+        "`json_object` with a `schema` (llama-cpp-python's server: `factdesk models serve`).",
+    )
 
 
 class OpenAICompatibleLLM:
@@ -39,6 +44,7 @@ class OpenAICompatibleLLM:
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._client = client or httpx.Client(timeout=options.timeout_s)
         self._seed = options.seed
+        self._json_mode = options.json_mode
 
     def _payload(self, request: LLMRequest) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -50,7 +56,9 @@ class OpenAICompatibleLLM:
         }
         if request.stop:
             payload["stop"] = request.stop
-        if request.json_schema:
+        if request.json_schema and self._json_mode == "json_object":
+            payload["response_format"] = {"type": "json_object", "schema": request.json_schema}
+        elif request.json_schema:
             payload["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": request.kind, "schema": request.json_schema},

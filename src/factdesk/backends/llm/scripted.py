@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from factdesk.errors import LLMError
 from factdesk.plugins import Backend, Registry
 from factdesk.protocols import LLMRequest, LLMResponse
+from factdesk.settings import UNHASHED
 
 Responder = Callable[[LLMRequest], str]
 Chooser = Callable[[LLMRequest, Sequence[str]], dict[str, float]]
@@ -146,6 +150,56 @@ def _judge(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
     return {"True": 0.05, "False": 0.05, "Mixed": 0.05, "Unknown": 0.85}
 
 
+_KINDS = (  # how this script sorts sentences: the first pattern that matches decides
+    (re.compile(r"\?\s*$"), "Question", "question"),
+    (
+        re.compile(r"^(hello|hi|welcome|thanks|thank you|good (morning|evening))\b", re.I),
+        "Greeting",
+        "greeting",
+    ),
+    (
+        re.compile(r"!\s*$|^(share|subscribe|click|stay|wake|join|let's|please)\b", re.I),
+        "Request",
+        "call_to_action",
+    ),
+    (
+        re.compile(
+            r"\b(i think|i believe|i love|in my opinion|opinion|wonderful|terrible)\b", re.I
+        ),
+        "Opinion",
+        "opinion",
+    ),
+    (re.compile(r"\bwill\b", re.I), "Prediction", "prediction"),
+)
+
+
+def sentence_kind(sentence: str) -> tuple[str, str]:
+    """The worth prompt's answer word and the statement kind this script gives a sentence."""
+    for pattern, word, kind in _KINDS:
+        if pattern.search(sentence.strip()):
+            return word, kind
+    return "Fact", "factual"
+
+
+def _worth(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    word = sentence_kind(request.variables["sentence"])[0]
+    return {choice: 0.9 if choice == word else 0.1 / (len(choices) - 1) for choice in choices}
+
+
+def _standalone(request: LLMRequest) -> str:
+    """The sentence as it was: this script resolves no pronouns."""
+    return json.dumps({"claim": request.variables["sentence"]})
+
+
+def _extract(request: LLMRequest) -> str:
+    """One statement per numbered sentence, quoting it whole."""
+    items = []
+    for number, sentence in re.findall(r"^\[(\d+)\] (.*)$", request.variables["sentences"], re.M):
+        kind = sentence_kind(sentence)[1]
+        items.append({"sentence": int(number), "quote": sentence, "kind": kind, "claim": sentence})
+    return json.dumps({"claims": items})
+
+
 DEFAULT_ANSWERS: dict[str, Responder] = {
     "understand": _understand,
     "plan": _plan,
@@ -153,12 +207,15 @@ DEFAULT_ANSWERS: dict[str, Responder] = {
     "point": lambda request: "Answer: not stated",
     "followup": _followup,
     "translate": _translate,
+    "standalone": _standalone,
+    "extract": _extract,
 }
 DEFAULT_CHOICES: dict[str, Chooser] = {
     "stance": _stance,
     "verify": _verify,
     "judge": _judge,
     "agree": lambda request, choices: {"Yes": 0.5, "No": 0.5},
+    "worth": _worth,
 }
 
 
@@ -173,7 +230,9 @@ class ScriptedLLM:
         choices: Mapping[str, Mapping[str, float] | Chooser] | None = None,
         *,
         defaults: bool = True,
+        delay_s: float = 0.0,
     ) -> None:
+        self.delay_s = delay_s
         self._answers: dict[str, str | Responder] = dict(DEFAULT_ANSWERS) if defaults else {}
         self._answers.update(answers or {})
         self._choices: dict[str, Mapping[str, float] | Chooser] = (
@@ -184,6 +243,7 @@ class ScriptedLLM:
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         self.calls.append(request)
+        time.sleep(self.delay_s)
         answer = self._answers.get(request.kind)
         if answer is None:
             raise LLMError(self.name, f"no scripted answer for prompt kind {request.kind!r}")
@@ -192,6 +252,7 @@ class ScriptedLLM:
 
     def classify(self, request: LLMRequest, choices: Sequence[str]) -> LLMResponse:
         self.calls.append(request)
+        time.sleep(self.delay_s)
         entry = self._choices.get(request.kind)
         if entry is None:
             raise LLMError(self.name, f"no scripted choice for prompt kind {request.kind!r}")
@@ -203,12 +264,25 @@ class ScriptedLLM:
         return [r.kind for r in self.calls]
 
 
+class ScriptedSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scripted_delay_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds every call waits before answering, like a model would (fault "
+        "tests kill a worker in the middle of a check; benchmarks weigh queue overhead).",
+        json_schema_extra=UNHASHED,
+    )
+
+
 def register(registry: Registry) -> None:
     registry.register(
         Backend(
             kind="llm",
             name="scripted",
             summary="Canned answers derived from each prompt: tests, demos, overhead benchmarks.",
-            factory=lambda context, options: ScriptedLLM(),
+            factory=lambda context, options: ScriptedLLM(delay_s=options.scripted_delay_s),
+            settings=ScriptedSettings,
         )
     )

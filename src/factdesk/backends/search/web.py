@@ -23,7 +23,7 @@ from factdesk.errors import SearchError, SearchUnreachableError
 from factdesk.plugins import BuildContext
 from factdesk.records import Hit, Passage, WebResult
 from factdesk.settings import Settings
-from factdesk.sourcemeta import canonical_url, describe
+from factdesk.sourcemeta import canonical_url, describe, is_web_url
 from factdesk.untrusted import clean_untrusted, defuse
 
 SNIPPET_CHARS = 600
@@ -72,8 +72,10 @@ class WebSearchBackend:
         hits: list[Hit] = []
         seen: set[str] = set()
         for result in results:
+            if not is_web_url(result.url):
+                continue
             canonical = canonical_url(result.url)
-            if canonical in seen or not result.url.startswith(("http://", "https://")):
+            if canonical in seen:
                 continue
             seen.add(canonical)
             hits.append(self._hit(result, canonical, query, len(hits)))
