@@ -84,7 +84,8 @@ def test_a_dropped_source_is_a_correction_even_when_the_verdict_stays(desk, inde
     assert desk.store.corrections.recent().total == 1
 
 
-def test_earlier_checks_are_found_by_meaning_within_one_language(desk):
+def test_earlier_checks_are_found_by_meaning_within_one_language(engine_desk):
+    desk = engine_desk
     assert find_earlier(desk, QUESTION) is None
     record = run_check(desk, QUESTION)
     match = find_earlier(desk, "was the eiffel tower built for the 1889 world's fair")
@@ -102,7 +103,25 @@ def test_earlier_checks_are_found_by_meaning_within_one_language(desk):
     assert find_earlier(desk, QUESTION) is None
 
 
-def test_checks_published_before_they_were_remembered_are_caught_up(desk):
+def test_a_similar_question_the_model_calls_another_claim_is_not_an_earlier_check(desk, llm):
+    record = run_check(desk, QUESTION)
+    asked = "Was the Eiffel Tower built for the 1900 World's Fair?"
+    llm._choices["same_claim"] = {"Yes": 0.2, "No": 0.8}
+    assert find_earlier(desk, asked) is None
+    (request,) = [r for r in llm.calls if r.kind == "same_claim"]
+    assert QUESTION in request.messages[1].content and asked in request.messages[1].content
+    llm._choices["same_claim"] = {"Yes": 0.7, "No": 0.3}
+    match = find_earlier(desk, asked)
+    assert match is not None and match.report_id == record.id and match.same_claim == 0.7
+    desk.settings.earlier.same_claim_yes = 0.0  # embedding similarity alone decides
+    llm.calls.clear()
+    llm._choices["same_claim"] = {"Yes": 0.0, "No": 1.0}
+    match = find_earlier(desk, asked)
+    assert match is not None and match.same_claim is None and "same_claim" not in llm.kinds()
+
+
+def test_checks_published_before_they_were_remembered_are_caught_up(engine_desk):
+    desk = engine_desk
     record = run_check(desk, QUESTION)
     desk.store._db.execute("DELETE FROM check_vectors")  # as before this feature
     assert desk.store.earlier.unremembered(desk.embedder.name) == [(record.id, QUESTION, "en")]

@@ -199,5 +199,10 @@ class EarlierMatch(BaseModel):
     verdict: VerdictLabel
     checked_at: datetime
     similarity: float
+    same_claim: float | None = Field(
+        default=None,
+        description="The model's probability that both questions make the same claim "
+        "(none when the model was not asked).",
+    )
     age_days: float
     reuse: bool = Field(description="Young enough to be shown instead of checking again.")

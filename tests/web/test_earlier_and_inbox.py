@@ -21,8 +21,8 @@ def test_a_recent_earlier_check_is_shown_instead_of_checking_again(client, llm):
     assert view["report_id"] == first["report_id"] and view["status"] == "done"
     assert view["earlier"]["report_id"] == first["report_id"]
     assert view["earlier"]["similarity"] >= 0.99 and view["earlier"]["reuse"] is True
-    assert view["earlier"]["verdict"] == "supported"
-    assert len(llm.calls) == calls  # nothing was researched
+    assert view["earlier"]["verdict"] == "supported" and view["earlier"]["same_claim"] == 0.9
+    assert llm.kinds()[calls:] == ["same_claim"]  # nothing was researched
     assert client.get("/api/checks").json()["total"] == 1
 
 

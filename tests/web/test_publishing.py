@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import extruct
 import feedparser
@@ -13,7 +14,7 @@ from tests.web.schemaorg import problems, types_and_properties
 from tests.web.webtools import check, wait_for
 
 from factdesk.claimreview import read_claim_reviews
-from factdesk.records import Document
+from factdesk.records import ArchivedCopy, Document
 
 HTML = {"accept": "text/html"}
 BASE = "http://testserver"
@@ -225,3 +226,40 @@ def test_pages_link_the_feed_methods_and_corrections(client):
     home = client.get("/").text
     for link in ('href="/feed.xml"', 'href="/methods"', 'href="/corrections"', 'href="/submit"'):
         assert link in home, link
+
+
+def test_a_checked_text_carries_one_valid_claim_review_per_checked_claim(client):
+    text = (
+        "Good evening, everyone. The Eiffel Tower was built for the 1889 World's Fair. "
+        "I think it is wonderful. Gustave Eiffel's company designed and built the Eiffel Tower."
+    )
+    job = client.post("/api/checks", json={"text": text}).json()
+    done = wait_for(client, job["id"])
+    page = client.get(done["url"])
+    reviews = claim_reviews_on(page.text, BASE + done["url"])
+    checked = [c for c in done["overview"]["claims"] if c["checked"]]
+    assert len(reviews) == len(checked) == 2
+    for review, claim in zip(reviews, checked, strict=True):
+        assert problems(review) == []
+        assert review["url"] == f"{BASE}{done['url']}#claim-{claim['n']}"
+        assert review["reviewRating"]["alternateName"] == "Supported"
+        assert f'id="claim-{claim["n"]}"' in page.text
+        archived = [c["archivedAt"] for c in review["citation"] if "archivedAt" in c]
+        assert archived and client.get(archived[0].removeprefix(BASE)).status_code == 200
+
+
+def test_an_archived_local_file_keeps_its_path_on_the_server(client, desk):
+    text = "A passage read from a file on the server."
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    copy = ArchivedCopy(
+        sha256=digest,
+        url="file:///srv/private/notes.txt",
+        title="Notes",
+        text=text,
+        retrieved_at=datetime.now(UTC),
+    )
+    desk.store.archive.keep([copy])
+    api = client.get(f"/api/archive/{digest}").json()
+    page = client.get(f"/archive/{digest}", headers=HTML).text
+    assert api["url"] == "" and api["text"] == text
+    assert "/srv/private" not in page and text in page

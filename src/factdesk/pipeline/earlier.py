@@ -3,7 +3,10 @@ same claim among the desk's published reports.
 
 Questions are compared by the cosine similarity of their embeddings, only with
 questions in the same language and embedded by the same model, so a paraphrase counts
-and a question in another language does not. Every published check's question is
+and a question in another language does not. Similarity alone also finds related
+questions that are not the same claim ("John Coleman refuted man-made warming" / "John
+Coleman calls global warming a hoax"), so the closest candidates are put to the model,
+which must say that both make the same claim. Every published check's question is
 remembered; checks published before this existed (or under another embedder) are
 remembered the first time a search needs them.
 """
@@ -14,8 +17,10 @@ from datetime import datetime
 
 from factdesk.pipeline.desk import Desk
 from factdesk.pipeline.understand import detect_language
+from factdesk.prompts import SAME_CLAIM
 from factdesk.published import EarlierMatch
 from factdesk.records import CheckRecord, utcnow
+from factdesk.untrusted import clean_untrusted
 
 BACKFILL_BATCH = 256
 
@@ -50,19 +55,35 @@ def find_earlier(desk: Desk, question: str, now: datetime | None = None) -> Earl
     close = earlier.nearest(vector, None, name, limit=1)
     if not close or close[0][1] < cfg.min_similarity:
         return None  # nothing close in any language: no need to detect this one's
-    found = earlier.nearest(vector, detect_language(question), name, limit=1)
-    if not found or found[0][1] < cfg.min_similarity:
+    found = earlier.nearest(vector, detect_language(question), name, limit=cfg.candidates)
+    for report_id, similarity in found:
+        if similarity < cfg.min_similarity:
+            break
+        summary = desk.store.reports.summary(report_id)
+        same = same_claim(desk, summary.question, question)
+        if same is not None and same < cfg.same_claim_yes:
+            continue
+        age_days = ((now or utcnow()) - summary.checked_at).total_seconds() / 86400
+        return EarlierMatch(
+            report_id=report_id,
+            url=summary.url,
+            question=summary.question,
+            verdict=summary.verdict,
+            checked_at=summary.checked_at,
+            similarity=round(similarity, 4),
+            same_claim=None if same is None else round(same, 4),
+            age_days=round(age_days, 2),
+            reuse=age_days < cfg.reuse_max_age_days,
+        )
+    return None
+
+
+def same_claim(desk: Desk, earlier: str, question: str) -> float | None:
+    """The model's probability that two questions make the same claim; None when the
+    settings leave the decision to embedding similarity alone."""
+    if desk.settings.earlier.same_claim_yes <= 0:
         return None
-    report_id, similarity = found[0]
-    summary = desk.store.reports.summary(report_id)
-    age_days = ((now or utcnow()) - summary.checked_at).total_seconds() / 86400
-    return EarlierMatch(
-        report_id=report_id,
-        url=summary.url,
-        question=summary.question,
-        verdict=summary.verdict,
-        checked_at=summary.checked_at,
-        similarity=round(similarity, 4),
-        age_days=round(age_days, 2),
-        reuse=age_days < cfg.reuse_max_age_days,
+    request = SAME_CLAIM.render(
+        first=clean_untrusted(earlier, 600), second=clean_untrusted(question, 600)
     )
+    return desk.judge_llm.classify(request, ("Yes", "No")).probs["Yes"]

@@ -127,11 +127,12 @@ def check_unstored(
     desk: Desk, question: str, observer: Observer | None = None, *, followups: bool = True
 ) -> CheckRecord:
     """Every stage (the follow-up questions only when asked for) without storing: one
-    claim of a whole text, whose overview is what gets stored. The record holds the
-    trail and the report."""
+    claim of a whole text, whose overview is what gets stored (the passages it cites are
+    archived, as a published check's are). The record holds the trail and the report."""
     record = _new_record(desk, question)
     stages = STAGES if followups else tuple(s for s in STAGES if s != "followup")
     _advance(desk, record.trail, observer or SilentObserver(), stages=stages)
+    desk.store.archive.keep(archive_sources(record.trail, utcnow()))
     record.report = report_of(record)
     record.status, record.verdict = "done", record.report.verdict.label
     record.category = record.report.category

@@ -159,9 +159,18 @@ class EarlierSettings(BaseModel):
         default=0.76,
         ge=0.0,
         le=1.0,
-        description="Embedding similarity of two questions (same language) that counts as "
-        "the same claim; chosen on half of the pairs of bench/earlier_bench.py (on the "
-        "other half: precision 0.82, recall 0.92).",
+        description="Embedding similarity of two questions (same language) at which the "
+        "earlier one is a candidate; the model then confirms it (`same_claim_yes`).",
+    )
+    same_claim_yes: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="The model's probability that a candidate makes the same claim at which "
+        "it is taken as an earlier check (0: embedding similarity alone decides).",
+    )
+    candidates: int = Field(
+        default=3, ge=1, description="Closest earlier questions the model is asked about."
     )
     reuse_max_age_days: float = Field(
         default=7.0,

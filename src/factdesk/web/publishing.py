@@ -21,7 +21,7 @@ from factdesk import i18n
 from factdesk.claimreview import claim_review
 from factdesk.protocols import ReportCatalog
 from factdesk.published import ReportSummary
-from factdesk.records import utcnow
+from factdesk.records import TextCheckRecord, utcnow
 from factdesk.settings import PublisherSettings
 from factdesk.web.views import Published, published
 
@@ -44,6 +44,30 @@ def review_of(page: Published, publisher: PublisherSettings, base: str) -> dict[
         modified=page.versions[page.version - 1].created_at,
         base_url=base,
     )
+
+
+def text_reviews(
+    record: TextCheckRecord, publisher: PublisherSettings, base: str
+) -> list[dict[str, Any]]:
+    """One ClaimReview per checked claim of a whole text, each at its claim's anchor on
+    the text's page (a claim whose check failed has no verdict to publish)."""
+    overview = record.overview
+    if overview is None:
+        return []
+    page = f"{base}/texts/{record.id}"
+    return [
+        claim_review(
+            claim.report,
+            url=f"{page}#claim-{claim.n}",
+            publisher=publisher.name,
+            publisher_url=publisher.url or base + "/",
+            published=record.created_at,
+            modified=record.updated_at,
+            base_url=base,
+        )
+        for claim in overview.claims
+        if claim.checked and claim.report is not None
+    ]
 
 
 def _stamp(when: datetime) -> str:

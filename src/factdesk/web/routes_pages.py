@@ -24,7 +24,7 @@ from factdesk.render_overview import to_json as overview_json
 from factdesk.render_overview import to_markdown as overview_markdown
 from factdesk.web.deps import State, WebState, client_of, read_guard, render_page
 from factdesk.web.guards import TOKEN_COOKIE
-from factdesk.web.publishing import review_of, site_base
+from factdesk.web.publishing import review_of, site_base, text_reviews
 from factdesk.web.views import Published, changes, published
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(read_guard)])
@@ -149,6 +149,9 @@ def text_page(name: str, request: Request, state: State) -> Response:
         overview=overview,
         refresh_url=f"/texts/{text_id}/refresh",
         token_needed=_token_needed(state, request),
+        claim_reviews=text_reviews(
+            record, state.desk.settings.publisher, site_base(request, state.desk.settings.publisher)
+        ),
         **overview_context(overview),
     )
 

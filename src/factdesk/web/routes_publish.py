@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from factdesk.claimreview import data_feed
 from factdesk.published import CorrectionPage
 from factdesk.records import ArchivedCopy, utcnow
-from factdesk.sourcemeta import tier_descriptions
+from factdesk.sourcemeta import is_web_url, tier_descriptions
 from factdesk.web.deps import State, read_guard, render_page
 from factdesk.web.methods import earlier_figures, method_facts, quality_runs, results_folder
 from factdesk.web.publishing import atom_feed, review_of, site_base
@@ -79,7 +79,9 @@ def list_corrections(state: State, page: PageNumber = 1) -> CorrectionPage:
 
 @api.get("/archive/{sha256}", summary="An archived copy of cited passages")
 def get_archived(sha256: SHA256, state: State) -> ArchivedCopy:
-    return state.desk.store.archive.get(sha256)
+    """The copy as stored; a local file's path stays on the server, as in reports."""
+    copy = state.desk.store.archive.get(sha256)
+    return copy if is_web_url(copy.url) else copy.model_copy(update={"url": ""})
 
 
 @api.get("/claim-reviews", summary="Every report's ClaimReview, as a schema.org DataFeed")

@@ -200,6 +200,14 @@ def _extract(request: LLMRequest) -> str:
     return json.dumps({"claims": items})
 
 
+def _same_claim(request: LLMRequest, choices: Sequence[str]) -> dict[str, float]:
+    """The same claim when the two requests share most of their words."""
+    quoted = r"<<<REQUEST>>>\n(.*?)\n<<<END>>>"
+    first, second = re.findall(quoted, request.messages[1].content, re.S)
+    shared = min(_overlap(first, second), _overlap(second, first))
+    return {"Yes": 0.9, "No": 0.1} if shared >= 0.5 else {"Yes": 0.1, "No": 0.9}
+
+
 DEFAULT_ANSWERS: dict[str, Responder] = {
     "understand": _understand,
     "plan": _plan,
@@ -215,6 +223,7 @@ DEFAULT_CHOICES: dict[str, Chooser] = {
     "verify": _verify,
     "judge": _judge,
     "agree": lambda request, choices: {"Yes": 0.5, "No": 0.5},
+    "same_claim": _same_claim,
     "worth": _worth,
 }
 
