@@ -245,6 +245,15 @@ def test_a_pronoun_that_is_certainly_the_subject_is_named_so_its_fact_can_lead()
     assert name_the_subject(
         "His lab burned [2].", "Tesla moved to New York [1].", "Nikola Tesla"
     ) == ("Nikola Tesla's lab burned [2].")
+    # the sentence before opens with another name that shares a word with the subject:
+    # "he" is the engineer, not the tower
+    engineer = "Alexandre Gustave Eiffel was a French civil engineer [1]."
+    assert name_the_subject("He is best known for the tower [1].", engineer, "Eiffel Tower") == (
+        "Alexandre Gustave Eiffel is best known for the tower [1]."
+    )
+    assert name_the_subject("His company built it [1].", engineer, "Eiffel Tower") == (
+        "Alexandre Gustave Eiffel's company built it [1]."
+    )
     # the sentence before names someone else: "he" may be Edison, so it stays a pronoun
     edison = "Thomas Edison hired him [1]."
     assert (
@@ -253,9 +262,9 @@ def test_a_pronoun_that_is_certainly_the_subject_is_named_so_its_fact_can_lead()
     assert name_the_subject("They met [1].", "Nikola Tesla met Edison [1].", "Nikola Tesla") == (
         "They met [1]."
     )
-    # without a subject nothing is named, and the pronoun rule still applies
+    # without a subject, the sentence that defines him by name still names him
     assert deciding_facts([], sections, claim) == [
-        "Nikola Tesla was a Serbian-American inventor [1]."
+        "Nikola Tesla is known for the alternating current electricity supply system [1]."
     ]
 
 

@@ -162,6 +162,29 @@ def test_a_running_job_cancelled_on_one_replica_stops_after_its_stage(
     assert record.status == "failed" and 0 < len(record.trail.stages_done) < len(STAGES)
 
 
+def test_a_whole_text_is_checked_by_a_worker_and_its_overview_kept_in_postgres(
+    scaled: Settings, service: JobService, tmp_path: Path
+) -> None:
+    url = scaled.database_url.get_secret_value()
+    text = (
+        "Good evening, everyone. The Eiffel Tower was built for the 1889 World's Fair. "
+        "I think it is wonderful. Gustave Eiffel's company designed and built the Eiffel Tower."
+    )
+    worker = start_worker(scale_env(scaled.home, url), log=tmp_path / "w.log")
+    try:
+        job = service.submit_text(text=text, url=None)
+        wait_until(lambda: service.get(job.id).finished, 180, "the text checked")
+    finally:
+        stop(worker)
+    done = service.get(job.id)
+    assert (done.status, done.kind, done.check_id) == ("done", "text", job.check_id)
+    stored = service.store.texts.load(job.check_id or "")
+    assert stored.status == "done" and stored.overview is not None
+    assert [c.label for c in stored.overview.claims] == [None, "supported", None, "supported"]
+    stages = [e.stage for e in done.events if e.state == "finished"]
+    assert stages == ["extract", "claim 2", "claim 4"]
+
+
 def test_token_limits_hold_across_two_replicas(scaled: Settings) -> None:
     first, second = _desk(scaled), _desk(scaled)
     _, presented = tokens.create(first.store.tokens, "desk", rate_per_minute=3, daily_quota=4)

@@ -129,20 +129,54 @@ _PERSON = re.compile(r"(?:(he|she)|(his|her))\b\s*", re.I)
 
 
 def name_the_subject(sentence: str, previous: str, subject: str) -> str:
-    """`sentence` with an opening he/she/his/her replaced by the subject's name, when
-    the sentence before it opens with that name, so the referent is certain: "He is
-    known for the alternating current system" carries the deciding fact about Tesla and
-    may lead a summary as "Nikola Tesla is known for ...". The previous sentence names the
-    subject when one of its first four words is a capitalised word of the subject's name.
-    Anything else is unchanged."""
-    opening = set(citations.strip_citations(previous).split()[:4])
-    if not opening & {word for word in subject.split() if word[:1].isupper()}:
-        return sentence
+    """`sentence` with an opening he/she/his/her replaced by a name, when the sentence
+    before it makes the referent certain, so that it may lead a summary:
+
+    - the previous sentence opens with the subject's name ("Tesla moved ...": "He is
+      known for the alternating current system" becomes "Nikola Tesla is known for ...");
+    - or it defines another person by name ("Alexandre Gustave Eiffel was a French civil
+      engineer ...": "He is best known for the Eiffel Tower ..." becomes "Alexandre Gustave
+      Eiffel is best known for ..."), with no object pronoun that could be the "he".
+
+    Anything else is unchanged ("Thomas Edison hired him. He left": "he" may be either)."""
     found = _PERSON.match(sentence.lstrip())
     if found is None:
         return sentence
+    name = subject if _opens_with_subject(previous, subject) else _defined_name(previous)
+    if not name:
+        return sentence
     rest = sentence.lstrip()[found.end() :]
-    return f"{subject} {rest}" if found.group(1) else f"{subject}'s {rest}"
+    return f"{name} {rest}" if found.group(1) else f"{name}'s {rest}"
+
+
+_DEFINITION = re.compile(r"((?:[A-Z][\w.'\u2019-]*\s+){1,3}[A-Z][\w'\u2019-]*)\s+(?:was|is)\s")
+_OBJECT_PRONOUN = re.compile(r"\b(?:him|her|them)\b", re.I)
+
+
+def _defined_name(sentence: str) -> str:
+    """The name of a person a sentence opens by defining ("Alexandre Gustave Eiffel was a
+    ..."), when nothing in it could be another "he" or "she"; else empty."""
+    plain = citations.strip_citations(sentence).strip()
+    found = _DEFINITION.match(plain)
+    if found is None or found.group(1).split()[0] == "The" or _OBJECT_PRONOUN.search(plain):
+        return ""
+    return found.group(1)
+
+
+def _opens_with_subject(sentence: str, subject: str) -> bool:
+    """The first run of capitalised words in the sentence's first four (after a leading
+    "The") is made only of the subject's capitalised words."""
+    words = citations.strip_citations(sentence).split()[:4]
+    if words and words[0] == "The":
+        words = words[1:]
+    named = {word for word in subject.split() if word[:1].isupper()}
+    run: list[str] = []
+    for word in words:
+        if word[:1].isupper():
+            run.append(word.strip(",;:").removesuffix("'s").removesuffix("\u2019s"))
+        elif run:
+            break
+    return bool(run) and set(run) <= named
 
 
 def _cited_sentences(section: Section, subject: str) -> list[str]:
