@@ -105,7 +105,7 @@ def test_earlier_checks_are_found_by_meaning_within_one_language(engine_desk):
 
 def test_a_similar_question_the_model_calls_another_claim_is_not_an_earlier_check(desk, llm):
     record = run_check(desk, QUESTION)
-    asked = "Was the Eiffel Tower built for the 1900 World's Fair?"
+    asked = "Was the Eiffel Tower built for the Paris World's Fair of 1889?"
     llm._choices["same_claim"] = {"Yes": 0.2, "No": 0.8}
     assert find_earlier(desk, asked) is None
     (request,) = [r for r in llm.calls if r.kind == "same_claim"]
@@ -113,6 +113,9 @@ def test_a_similar_question_the_model_calls_another_claim_is_not_an_earlier_chec
     llm._choices["same_claim"] = {"Yes": 0.7, "No": 0.3}
     match = find_earlier(desk, asked)
     assert match is not None and match.report_id == record.id and match.same_claim == 0.7
+    llm.calls.clear()  # another year is another claim, without asking the model
+    assert find_earlier(desk, "Was the Eiffel Tower built for the 1900 World's Fair?") is None
+    assert "same_claim" not in llm.kinds()
     desk.settings.earlier.same_claim_yes = 0.0  # embedding similarity alone decides
     llm.calls.clear()
     llm._choices["same_claim"] = {"Yes": 0.0, "No": 1.0}

@@ -13,6 +13,7 @@ remembered the first time a search needs them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from factdesk.pipeline.desk import Desk
@@ -78,11 +79,23 @@ def find_earlier(desk: Desk, question: str, now: datetime | None = None) -> Earl
     return None
 
 
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
 def same_claim(desk: Desk, earlier: str, question: str) -> float | None:
     """The model's probability that two questions make the same claim; None when the
-    settings leave the decision to embedding similarity alone."""
+    settings leave the decision to embedding similarity alone. Two questions that both
+    give numbers, none of them shared ("in 1900" / "in 1901"), are different claims
+    without asking."""
     if desk.settings.earlier.same_claim_yes <= 0:
         return None
+    ours, theirs = _numbers(earlier), _numbers(question)
+    if ours and theirs and not ours & theirs:
+        return 0.0
     request = SAME_CLAIM.render(
         first=clean_untrusted(earlier, 600), second=clean_untrusted(question, 600)
     )
