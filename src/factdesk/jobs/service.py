@@ -42,45 +42,21 @@ from factdesk.errors import (
     redact,
 )
 from factdesk.jobs.homelock import HomeLock
-from factdesk.jobs.ledger import CANCELLED, JobLedger, check_webhook_url
+from factdesk.jobs.ledger import JobLedger, check_webhook_url
+from factdesk.jobs.observer import JobObserver
 from factdesk.jobs.textjobs import TEXT_KINDS, TITLE_CHARS, run_text_job, settle_text
 from factdesk.pipeline import Desk, resume_check, run_check
 from factdesk.pipeline.earlier import find_earlier
 from factdesk.pipeline.understand import clean_question, detect_language
 from factdesk.plugins import BuildContext, build_fetcher
-from factdesk.protocols import JobAttempt, JobQueue, JobStore, PageFetcher
-from factdesk.published import EarlierMatch, Job, JobKind, JobStatus, StageEvent
+from factdesk.protocols import JobAttempt, JobQueue, PageFetcher
+from factdesk.published import EarlierMatch, Job, JobKind, JobStatus
 from factdesk.records import CheckRecord, SourcePolicy, TextCheckRecord, new_id, utcnow
 from factdesk.texts import read_pasted, read_url
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "The server stopped while this check was running; retry it to run it again."
 UNEXPECTED = "The check stopped on an unexpected error; it is logged on the server."
-
-
-class JobObserver:
-    """Links the job to its check, records each stage of the run in the job's row (for
-    the progress stream), and stops the check between stages when it is cancelled."""
-
-    def __init__(self, jobs: JobStore, job_id: str) -> None:
-        self._jobs, self._id = jobs, job_id
-        self._events: list[StageEvent] = []
-
-    def check_created(self, check_id: str) -> None:
-        self._jobs.update(self._id, check_id=check_id)
-
-    def stage_started(self, stage: str) -> None:
-        job = self._jobs.get(self._id)
-        if job is not None and job.cancel_requested:
-            raise CheckCancelled(f"{CANCELLED} The check stopped before its {stage} stage.")
-        self._add(StageEvent(stage=stage, state="started"))
-
-    def stage_finished(self, stage: str, seconds: float, note: str) -> None:
-        self._add(StageEvent(stage=stage, state="finished", seconds=seconds, note=note))
-
-    def _add(self, event: StageEvent) -> None:
-        self._events.append(event)
-        self._jobs.set_events(self._id, self._events)
 
 
 @dataclass(frozen=True)
