@@ -1,15 +1,20 @@
 """Seconds per check: pipeline overhead with the scripted LLM, and full checks with the
 local model, with the median time of every stage.
 
-    python bench/check_bench.py [--fake-runs 20] [--real 3]
+    python bench/check_bench.py [--fake-runs 20] [--real 3] [--report-questions 10]
+                                [--name check-bench]
 
 Uses the index under FACTDESK_HOME (the sample is ingested there first if the index is
-empty) and a throw-away report store. Needs `factdesk models install`.
+empty) and a throw-away report store. Needs `factdesk models install`. `--report-questions N`
+adds the first N questions of ../shared/benchmarks/reports/questions.jsonl to the timed
+ones. The result records which CPU features the llama.cpp build uses, so runs of two
+builds (e.g. from two virtualenvs) can be compared side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -25,6 +30,7 @@ from factdesk.store.sqlite import SQLiteStore
 
 from common import save, summary
 
+REPORT_QUESTIONS = Path(__file__).resolve().parents[2] / "shared/benchmarks/reports/questions.jsonl"
 QUESTIONS = [
     "Was the Eiffel Tower built for the 1889 World's Fair?",
     "Did Neil Armstrong walk on the Moon in 1969?",
@@ -55,6 +61,21 @@ def timed_checks(
     return totals, stages, verdicts
 
 
+def report_questions(count: int) -> list[str]:
+    lines = REPORT_QUESTIONS.read_text("utf-8").splitlines()
+    return [json.loads(line)["q"] for line in lines if line.strip()][:count]
+
+
+def llama_build() -> str:
+    """The CPU features the installed llama.cpp was compiled for (AVX2, AVX512...)."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return "llama_cpp not installed"
+    info: bytes = llama_cpp.llama_print_system_info()
+    return info.decode().strip()
+
+
 def stage_medians(stages: dict[str, list[float]]) -> dict[str, float]:
     return {s: round(statistics.median(v), 3) for s, v in stages.items() if v}
 
@@ -63,7 +84,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fake-runs", type=int, default=16)
     parser.add_argument("--real", type=int, default=3)
+    parser.add_argument("--report-questions", type=int, default=0)
+    parser.add_argument("--name", default="check-bench", help="result file under bench/results")
     args = parser.parse_args()
+    timed = QUESTIONS[: args.real] + report_questions(args.report_questions)
 
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +103,7 @@ def main() -> None:
         fake_totals, fake_stages, _ = timed_checks(base, questions)
 
         real: dict[str, object] = {}
-        if args.real:
+        if timed:
             print("local model:", flush=True)
             llm = build_llm("llm", BuildContext(settings))
             desk = Desk(
@@ -89,7 +113,7 @@ def main() -> None:
                 searchers=base.searchers,
                 store=base.store,
             )
-            totals, stages, verdicts = timed_checks(desk, QUESTIONS[: args.real])
+            totals, stages, verdicts = timed_checks(desk, timed)
             medians = stage_medians(stages)
             dominant = max(medians, key=lambda s: medians[s])
             real = {
@@ -98,7 +122,7 @@ def main() -> None:
                 "stage_medians": medians,
                 "dominant_stage": dominant,
                 "dominant_share": round(medians[dominant] / sum(medians.values()), 3),
-                "verdicts": dict(zip(QUESTIONS[: args.real], verdicts, strict=True)),
+                "verdicts": dict(zip(timed, verdicts, strict=True)),
             }
             print(
                 f"local model: median {statistics.median(totals):.1f} s per check; "
@@ -107,8 +131,9 @@ def main() -> None:
     fake = {"seconds": summary(fake_totals), "stage_medians": stage_medians(fake_stages)}
     print(f"scripted LLM: median {statistics.median(fake_totals) * 1000:.0f} ms per check")
     save(
-        "check-bench",
+        args.name,
         {
+            "llama_build": llama_build(),
             "index_passages": index.count(),
             "scripted": fake,
             "local_model": real,
