@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,13 @@ def test_shrinking_below_the_threshold_drops_the_file_and_the_log(big, path):
     assert conn.execute("SELECT count(*) FROM passage_log").fetchone()[0] == 0
     assert sorted(ids(big, "orchard meadow vineyard")) == ["doc-1#0", "doc-2#0", "doc-3#0"]
     assert not big._vectors.approximate
+
+
+def test_usearch_and_onnxruntime_load_together_in_either_order():
+    """usearch 2.26.2-2.26.6 made `import onnxruntime` crash once usearch was loaded
+    (pyproject.toml excludes them); the local index loads usearch before MiniLM."""
+    for first, second in (("usearch.index", "onnxruntime"), ("onnxruntime", "usearch.index")):
+        done = subprocess.run(
+            [sys.executable, "-c", f"import {first}; import {second}"], check=False, timeout=120
+        )
+        assert done.returncode == 0, f"importing {first} then {second} failed"
