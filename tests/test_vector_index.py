@@ -83,9 +83,10 @@ def test_above_the_threshold_the_file_is_built_and_answers_as_exact_search(big, 
         assert found[0] == pytest.approx(best[0], abs=0.005)
         recalls.append(sum(s >= best[-1] - 0.005 for s in found) / len(best))
     assert sum(recalls) / len(recalls) >= 0.98
-    assert [h.passage.id for h in big.search(queries()[0], 5)] == [
-        h.passage.id for h in exact.search(queries()[0], 5)
-    ]
+    # the hybrid ranking over it: the same passages but for a near-tie at the edge
+    for query in queries(10):
+        fused = {h.passage.id for h in big.search(query, 5)}
+        assert len(fused & {h.passage.id for h in exact.search(query, 5)}) >= 4
 
 
 def test_below_the_threshold_search_stays_exact_and_keeps_no_file(path):
@@ -129,10 +130,10 @@ def test_a_new_process_reuses_the_saved_file(big, path, monkeypatch):
     big.add([Document(id="late", title="Late", text="marathon marathon reef citadel.")])
     big.close()
 
-    def no_build(self: vectors.VectorSearch, *, force: bool = False) -> None:
+    def no_build(self: vectors.VectorSearch) -> None:
         raise AssertionError("rebuilt a file that was saved")
 
-    monkeypatch.setattr(vectors.VectorSearch, "_build", no_build)
+    monkeypatch.setattr(vectors.VectorSearch, "_rebuild", no_build)
     reopened = open_index(path)
     assert ids(reopened, "marathon marathon reef citadel")[0] == "late#0"
     assert reopened._vectors.approximate

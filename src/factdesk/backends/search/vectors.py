@@ -67,13 +67,16 @@ class _State:
     matrix: Matrix
     ann: Index | None = None
     stale: Rowids = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # usearch gives every single-vector search the same scratch space: one at a time
+    searching: threading.Lock = field(default_factory=threading.Lock)
 
     def nearest(self, vector: Matrix, k: int) -> list[int]:
         rowids, scores = self.rowids, self.matrix @ vector
         if self.ann is not None:
             want = k
             while True:
-                found = self.ann.search(vector, count=min(want, self.ann.size))
+                with self.searching:
+                    found = self.ann.search(vector, count=min(want, self.ann.size))
                 assert isinstance(found, Matches)
                 keys = found.keys.astype(np.int64)
                 fresh = ~np.isin(keys, self.stale)
@@ -133,7 +136,8 @@ class VectorSearch:
             if saved is None or not self.path.exists():
                 self._build()
             elif saved.removed > REBUILD_SHARE * saved.size:
-                self._build(force=True)
+                with self._file_lock():
+                    self._rebuild()
             elif len(self._logged_since(saved.seq)) > max(FOLD_MIN, FOLD_SHARE * saved.size):
                 self._fold()
 
@@ -145,71 +149,89 @@ class VectorSearch:
         if _count(self._conn) < self.ann_min_passages:
             rowids, matrix = self._read("SELECT rowid, vector FROM passages")
             return _State(head=head, rowids=rowids, matrix=matrix)
-        saved = self._saved()
-        ann = self._view() if self.path.exists() else None
-        if saved is None or ann is None or ann.size != saved.size or ann.ndim != self.dimension:
+        state = self._open(head)
+        if state is None:
             # none yet (an index that grew past the size in another way than `add`, or an
-            # older factdesk's), or not the one `meta` describes: build it now, once
-            self._build(force=saved is not None)
+            # older factdesk's), one being replaced, or not the one `meta` describes: once
+            # no other process is writing it, use it, or build it now
+            with self._file_lock():
+                state = self._open(head)
+                if state is None:
+                    self._rebuild()
+                    state = self._open(head)
+        assert state is not None
+        return state
+
+    def _open(self, head: int) -> _State | None:
+        """The file and the delta, read in one snapshot of the database (so a log trimmed
+        meanwhile cannot hide part of the delta); None if the file is missing or is not
+        the one `meta` describes."""
+        with self._snapshot():
             saved = self._saved()
             ann = self._view()
-        assert saved is not None and ann is not None
-        rowids, matrix = self._read(
-            "SELECT rowid, vector FROM passages WHERE rowid IN "
-            "(SELECT passage FROM passage_log WHERE seq > ?)",
-            (saved.seq,),
-        )
-        return _State(
-            head=head, rowids=rowids, matrix=matrix, ann=ann, stale=self._logged_since(saved.seq)
-        )
+            if saved is None or ann is None or ann.size != saved.size:
+                return None
+            rowids, matrix = self._read(
+                "SELECT rowid, vector FROM passages WHERE rowid IN "
+                "(SELECT passage FROM passage_log WHERE seq > ?)",
+                (saved.seq,),
+            )
+            stale = self._logged_since(saved.seq)
+        return _State(head=head, rowids=rowids, matrix=matrix, ann=ann, stale=stale)
 
     def _view(self) -> Index | None:
-        return Index.restore(self.path, view=True, expansion_search=self.ann_search_effort)
+        try:
+            ann = Index.restore(self.path, view=True, expansion_search=self.ann_search_effort)
+        except (OSError, ValueError):  # missing, truncated, not an index
+            return None
+        return ann if ann is not None and ann.ndim == self.dimension else None
 
-    def _build(self, *, force: bool = False) -> None:
-        """Write the file from every stored vector (minutes at a million passages).
+    def _build(self) -> None:
+        """Build the file unless another process did while this one waited for the lock."""
+        with self._file_lock():
+            if self._saved() is None or self._view() is None:
+                self._rebuild()
 
-        A file lock lets one process build while the others wait and then use its file.
+    def _rebuild(self) -> None:
+        """Write the file from every stored vector (minutes at a million passages); the
+        caller holds the file lock, so one process builds while the others wait.
+
         Passages written meanwhile are logged after the head read first, so they are
         part of the delta whether or not the build saw them.
         """
-        with self._file_lock():
-            saved = self._saved()
-            if not force and saved is not None and self.path.exists():
-                return
-            head = _head(self._conn)
-            ann = Index(
-                ndim=self.dimension,
-                metric="ip",
-                dtype=DTYPE,
-                connectivity=CONNECTIVITY,
-                expansion_add=EXPANSION_ADD,
+        head = _head(self._conn)
+        ann = Index(
+            ndim=self.dimension,
+            metric="ip",
+            dtype=DTYPE,
+            connectivity=CONNECTIVITY,
+            expansion_add=EXPANSION_ADD,
+        )
+        after = 0
+        while True:
+            rowids, matrix = self._read(
+                "SELECT rowid, vector FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, READ_ROWS),
             )
-            after = 0
-            while True:
-                rowids, matrix = self._read(
-                    "SELECT rowid, vector FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                    (after, READ_ROWS),
-                )
-                if len(rowids) == 0:
-                    break
-                ann.add(rowids, matrix)
-                after = int(rowids[-1])
-            self._save(ann, Saved(seq=head, size=ann.size, removed=0))
+            if len(rowids) == 0:
+                break
+            ann.add(rowids, matrix)
+            after = int(rowids[-1])
+        self._save(ann, Saved(seq=head, size=ann.size, removed=0))
 
     def _fold(self) -> None:
         """Apply the delta to a loaded copy of the file and save it as the new file."""
         with self._file_lock():
             saved = self._saved()
-            if saved is None:
+            try:
+                ann = Index.restore(self.path)
+            except (OSError, ValueError):
+                ann = None
+            if saved is None or ann is None or ann.size != saved.size:
+                self._rebuild()
                 return
             head = _head(self._conn)
-            ann = Index.restore(self.path)
-            if ann is None or ann.size != saved.size:
-                self._build(force=True)
-                return
-            stale = self._logged_since(saved.seq)
-            removed = ann.remove(stale)
+            removed = ann.remove(self._logged_since(saved.seq))
             rowids, matrix = self._read(
                 "SELECT rowid, vector FROM passages WHERE rowid IN "
                 "(SELECT passage FROM passage_log WHERE seq > ?)",
@@ -274,6 +296,15 @@ class VectorSearch:
         rowids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
         return rowids, matrix.reshape(len(rows), self.dimension)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction on the shared connection (callers hold the lock)."""
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
