@@ -41,10 +41,18 @@ Search = Callable[[np.ndarray, int, int], np.ndarray]  # query, k, effort -> ids
 Built = tuple[Search, Path, Callable[[], Any]]  # search, saved file, reopen
 
 
-def usearch_hnsw(x: np.ndarray, folder: Path, dtype: str) -> Built:
+def usearch_hnsw(
+    x: np.ndarray, folder: Path, dtype: str, connectivity: int = M, expansion_add: int = EF_ADD
+) -> Built:
     from usearch.index import Index
 
-    index = Index(ndim=x.shape[1], metric="ip", dtype=dtype, connectivity=M, expansion_add=EF_ADD)
+    index = Index(
+        ndim=x.shape[1],
+        metric="ip",
+        dtype=dtype,
+        connectivity=connectivity,
+        expansion_add=expansion_add,
+    )
     index.add(np.arange(len(x)), x, threads=THREADS)
     path = folder / "usearch.bin"
     index.save(path)
@@ -76,15 +84,24 @@ def faiss_hnsw(x: np.ndarray, folder: Path) -> Built:
     return (search, path, lambda: faiss.read_index(str(path)))
 
 
-def faiss_ivf(x: np.ndarray, folder: Path) -> Built:
+def faiss_ivf(x: np.ndarray, folder: Path, fp16: bool = False) -> Built:
     import faiss
 
     faiss.omp_set_num_threads(THREADS)
-    lists = 1024
+    lists = 2 * int(np.sqrt(len(x)))  # 2,000 lists of about 500 vectors at a million
     quantizer = faiss.IndexFlatIP(x.shape[1])
-    index = faiss.IndexIVFFlat(quantizer, x.shape[1], lists, faiss.METRIC_INNER_PRODUCT)
+    if fp16:
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer,
+            x.shape[1],
+            lists,
+            faiss.ScalarQuantizer.QT_fp16,
+            faiss.METRIC_INNER_PRODUCT,
+        )
+    else:
+        index = faiss.IndexIVFFlat(quantizer, x.shape[1], lists, faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(3)
-    index.train(x[rng.choice(len(x), size=min(len(x), 64 * lists), replace=False)])
+    index.train(x[rng.choice(len(x), size=min(len(x), 40 * lists), replace=False)])
     index.add(x)
     path = folder / "faiss-ivf.bin"
     faiss.write_index(index, str(path))
@@ -147,13 +164,20 @@ def sqlite_vec_scan(x: np.ndarray, folder: Path) -> Built:
     return (search, path, lambda: sqlite3.connect(path))
 
 
-HNSW_EFFORTS = (64, 128, 256)
+HNSW_EFFORTS = (64, 128, 256, 512)
+IVF_PROBES = (8, 16, 32, 64)
 CANDIDATES: dict[str, tuple[Callable[..., Built], dict[str, Any], tuple[int, ...]]] = {
     # name: (builder, its options, the search efforts tried: ef, or probes for IVF)
     "usearch-hnsw-f16": (usearch_hnsw, {"dtype": "f16"}, HNSW_EFFORTS),
+    "usearch-hnsw-f16-m32": (
+        usearch_hnsw,
+        {"dtype": "f16", "connectivity": 32, "expansion_add": 256},
+        HNSW_EFFORTS,
+    ),
     "usearch-hnsw-f32": (usearch_hnsw, {"dtype": "f32"}, HNSW_EFFORTS),
     "faiss-hnsw-flat": (faiss_hnsw, {}, HNSW_EFFORTS),
-    "faiss-ivf1024-flat": (faiss_ivf, {}, (8, 32)),
+    "faiss-ivf-flat": (faiss_ivf, {}, IVF_PROBES),
+    "faiss-ivf-fp16": (faiss_ivf, {"fp16": True}, IVF_PROBES),
     "hnswlib": (hnswlib_hnsw, {}, HNSW_EFFORTS),
     "sqlite-vec": (sqlite_vec_scan, {}, (0,)),
 }

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +108,14 @@ def timed_searches(index: LocalIndex, queries: list[str]) -> dict[str, dict[str,
     return {"hybrid_ms": summary(hybrid), "bm25_ms": summary(bm25), "vector_ms": summary(vector)}
 
 
-def recall_at_10(index: LocalIndex, vectors: Vectors) -> float:
-    """The approximate index's top 10 against an exact scan of every stored vector."""
+def timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def exact_nearest(index: LocalIndex, vectors: Vectors) -> np.ndarray:
+    """Rowids of each vector's 10 nearest passages, by an exact scan of every stored one."""
     rowids: list[np.ndarray] = []
 
     def chunks() -> Iterator[Vectors]:
@@ -126,7 +132,11 @@ def recall_at_10(index: LocalIndex, vectors: Vectors) -> float:
             yield matrix
 
     positions = exact_top(chunks(), vectors, 10)
-    truth = np.concatenate(rowids)[positions]
+    return np.concatenate(rowids)[positions]
+
+
+def recall_at_10(index: LocalIndex, vectors: Vectors, truth: np.ndarray) -> float:
+    """The approximate index's top 10 (of the candidates a search asks) against exact."""
     found = [index._vectors.nearest(v, index.vector_candidates)[:10] for v in vectors]
     hits = [len(set(f) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)]
     return float(np.mean(hits))
@@ -188,11 +198,25 @@ def main() -> None:
         built.write_text(f"{first_s:.1f}\n")
     index.search(queries[1], LIMIT)
     scale = timed_searches(index, queries)
-    recall = recall_at_10(index, context.embedder.embed(queries))
+    vectors = context.embedder.embed(queries)
+    truth = exact_nearest(index, vectors)
+    recall = recall_at_10(index, vectors, truth)
+    by_effort = {}
+    configured = index._vectors.ann_search_effort
+    for effort in sorted({configured // 2, configured, configured * 2}):
+        index._vectors.ann_search_effort = effort  # lists scanned: the file is reopened
+        index._vectors.release()
+        index._nearest(queries[0])
+        by_effort[effort] = {
+            "vector_ms": summary([timed(lambda q=q: index._nearest(q)) for q in queries]),
+            "vector_recall_at_10": round(recall_at_10(index, vectors, truth), 4),
+        }
+    index._vectors.ann_search_effort = configured
     result = {
         "passages": index.count(),
         **scale,
         "vector_recall_at_10": round(recall, 4),
+        "by_search_effort": by_effort,
         "ingest_s": float(done.read_text()),
         "ann_build_s": float(built.read_text()),
         "first_search_s": round(first_s, 2),

@@ -104,7 +104,7 @@ class LocalIndex:
         chunk_words: int = 120,
         chunk_overlap_words: int = 20,
         ann_min_passages: int = 50_000,
-        ann_search_effort: int = 64,
+        ann_search_effort: int = 100,
     ) -> None:
         self.path = path
         self.embedder = embedder
@@ -315,15 +315,16 @@ class LocalIndexSettings(BaseModel):
     ann_min_passages: int = Field(
         default=50_000,
         ge=1,
-        description="Passages from which the vector search uses an approximate (HNSW) "
-        "index, saved beside the index file as `.usearch` and kept in step with every "
+        description="Passages from which the vector search uses an approximate index "
+        "(faiss IVF), saved beside the index file as `.faiss` and kept in step with every "
         "ingest, instead of comparing the query with every vector.",
     )
     ann_search_effort: int = Field(
-        default=64,
+        default=100,
         ge=1,
-        description="Candidates the approximate index explores per query (HNSW `ef`): "
-        "more is slower and closer to exact search.",
+        description="Groups of vectors (IVF lists, sqrt(passages) of them: 1,000 at a "
+        "million) the approximate index scans per query: more is slower and closer to "
+        "exact search.",
     )
 
 
