@@ -23,7 +23,7 @@ from factdesk.plugins import Backend, BuildContext, Registry
 from factdesk.protocols import Embedder
 from factdesk.records import Document, Hit, Passage, SourceType
 from factdesk.settings import reveal
-from factdesk.sqlitedb import connect, fts_query, migrate
+from factdesk.sqlitedb import connect, fts_terms, migrate
 from factdesk.text import chunk_text
 
 INDEX_MIGRATIONS: tuple[str, ...] = (
@@ -100,6 +100,7 @@ class LocalIndex:
         *,
         rrf_k: int = 60,
         bm25_candidates: int = 50,
+        bm25_common_passages: int = 10_000,
         vector_candidates: int = 50,
         chunk_words: int = 120,
         chunk_overlap_words: int = 20,
@@ -110,6 +111,7 @@ class LocalIndex:
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.bm25_candidates = bm25_candidates
+        self.bm25_common_passages = bm25_common_passages
         self.vector_candidates = vector_candidates
         self.chunk_words = chunk_words
         self.chunk_overlap_words = chunk_overlap_words
@@ -256,18 +258,40 @@ class LocalIndex:
         return found
 
     def _bm25(self, query: str) -> list[int]:
-        match = fts_query(query)
-        if not match:
+        """BM25's best passages for the query's content words.
+
+        FTS5 scores every passage that matches any word of an OR query, so a word found in
+        a large share of a big index ("known", "city" at a million passages) costs tens of
+        milliseconds while its low IDF barely moves the ranking: a word in
+        `bm25_common_passages` passages or more is left out when the query has rarer
+        ones. When all its words are that common, only that many matches per word are
+        scored. Below that size nothing changes.
+        """
+        terms = fts_terms(query)
+        if not terms:
             return []
+        cap = self.bm25_common_passages
+        rare = [term for term in terms if len(terms) == 1 or self._matches(term, cap) < cap]
+        kept = rare or terms
         try:
             rows = self._conn.execute(
-                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? "
-                "ORDER BY bm25(passages_fts, 2.0, 1.0) LIMIT ?",
-                (match, self.bm25_candidates),
+                "SELECT rowid FROM (SELECT rowid, bm25(passages_fts, 2.0, 1.0) AS score "
+                "FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?) ORDER BY score LIMIT ?",
+                (" OR ".join(kept), cap * len(kept), self.bm25_candidates),
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise BackendError("index", f"full-text query failed: {exc}") from exc
         return [int(row["rowid"]) for row in rows]
+
+    def _matches(self, term: str, cap: int) -> int:
+        """Passages that contain `term`, counted up to `cap` (cheap: no scoring)."""
+        return int(
+            self._conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
+                "LIMIT ?)",
+                (term, cap),
+            ).fetchone()[0]
+        )
 
     def _nearest(self, query: str) -> list[int]:
         return self._vectors.nearest(self.embedder.embed([query])[0], self.vector_candidates)
@@ -309,6 +333,14 @@ class LocalIndexSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
     bm25_candidates: int = Field(default=50, ge=1, description="Passages BM25 ranks per query.")
+    bm25_common_passages: int = Field(
+        default=10_000,
+        ge=1,
+        description="A query word found in this many passages or more is left out of "
+        "BM25 when the query has rarer words (and when all are that common, only this "
+        "many matches per word are ranked): scoring every match of a common word costs "
+        "tens of milliseconds at a million passages and adds little.",
+    )
     vector_candidates: int = Field(
         default=50, ge=1, description="Passages the vector search ranks per query."
     )
@@ -340,6 +372,7 @@ def open_index(
         context.embedder,
         rrf_k=settings.search.rrf_k,
         bm25_candidates=options.bm25_candidates,
+        bm25_common_passages=options.bm25_common_passages,
         vector_candidates=options.vector_candidates,
         ann_min_passages=options.ann_min_passages,
         ann_search_effort=options.ann_search_effort,
