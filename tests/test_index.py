@@ -65,3 +65,27 @@ def test_get_returns_passages_by_id(index):
     assert list(found) == ["eiffel-tower#0"]
     assert found["eiffel-tower#0"].title == "Eiffel Tower"
     assert index.get([]) == {}
+
+
+def test_bm25_leaves_out_words_too_common_to_rank_by(tmp_path):
+    cities = [
+        Document(id=f"city-{i}", title=f"Town {i}", text=f"A city on a river, number {i}.")
+        for i in range(6)
+    ]
+    mpls = Document(id="mpls", title="Minneapolis", text="Minneapolis is a city.")
+    capped = LocalIndex(tmp_path / "i.sqlite3", HashingEmbedder(), bm25_common_passages=3)
+    capped.add([*cities, mpls])
+    default = LocalIndex(tmp_path / "i.sqlite3", HashingEmbedder())
+
+    def ids(index: LocalIndex, query: str) -> list[str]:
+        rowids = index._bm25(query)
+        found = index._passages(rowids)
+        return [found[r].id for r in rowids]
+
+    # "city" is in 7 passages: over the cap only the rare word ranks
+    assert ids(capped, "city Minneapolis") == ["mpls#0"]
+    assert ids(default, "city Minneapolis")[0] == "mpls#0"
+    assert len(ids(default, "city Minneapolis")) == 7
+    # every word common: at most 3 matches per word are ranked
+    assert len(ids(capped, "city river")) == 6
+    assert len(ids(default, "city river")) == 7

@@ -78,6 +78,11 @@ def fts_query(text: str) -> str:
 
     Quoting every term keeps user text from being read as FTS5 syntax.
     """
+    return " OR ".join(fts_terms(text))
+
+
+def fts_terms(text: str) -> list[str]:
+    """The query's content words, each quoted as an FTS5 phrase, without repeats."""
     terms: list[str] = []
     for word in _WORD.findall(text.lower()):
         if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
@@ -85,7 +90,7 @@ def fts_query(text: str) -> str:
         quoted = '"' + word.replace('"', '""') + '"'
         if quoted not in terms:
             terms.append(quoted)
-    return " OR ".join(terms)
+    return terms
 
 
 class Database:

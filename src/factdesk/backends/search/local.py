@@ -17,12 +17,13 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
+from factdesk.backends.search.vectors import VectorSearch
 from factdesk.errors import BackendError, EmptyIndexError
 from factdesk.plugins import Backend, BuildContext, Registry
 from factdesk.protocols import Embedder
 from factdesk.records import Document, Hit, Passage, SourceType
 from factdesk.settings import reveal
-from factdesk.sqlitedb import connect, fts_query, migrate
+from factdesk.sqlitedb import connect, fts_terms, migrate
 from factdesk.text import chunk_text
 
 INDEX_MIGRATIONS: tuple[str, ...] = (
@@ -62,6 +63,21 @@ INDEX_MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: every passage rowid inserted, deleted or given a new vector, in order, so the
+    # approximate vector index (vectors.py) knows which of its entries are stale
+    """
+    CREATE TABLE passage_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, passage INTEGER NOT NULL);
+    CREATE TRIGGER passages_log_ai AFTER INSERT ON passages BEGIN
+        INSERT INTO passage_log(passage) VALUES (new.rowid);
+    END;
+    CREATE TRIGGER passages_log_ad AFTER DELETE ON passages BEGIN
+        INSERT INTO passage_log(passage) VALUES (old.rowid);
+    END;
+    CREATE TRIGGER passages_log_au AFTER UPDATE OF rowid, vector ON passages BEGIN
+        INSERT INTO passage_log(passage) VALUES (old.rowid);
+        INSERT INTO passage_log(passage) VALUES (new.rowid);
+    END;
+    """,
 )
 
 
@@ -84,14 +100,18 @@ class LocalIndex:
         *,
         rrf_k: int = 60,
         bm25_candidates: int = 50,
+        bm25_common_passages: int = 10_000,
         vector_candidates: int = 50,
         chunk_words: int = 120,
         chunk_overlap_words: int = 20,
+        ann_min_passages: int = 50_000,
+        ann_search_effort: int = 100,
     ) -> None:
         self.path = path
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.bm25_candidates = bm25_candidates
+        self.bm25_common_passages = bm25_common_passages
         self.vector_candidates = vector_candidates
         self.chunk_words = chunk_words
         self.chunk_overlap_words = chunk_overlap_words
@@ -99,8 +119,14 @@ class LocalIndex:
         self._lock = threading.RLock()
         migrate(self._conn, INDEX_MIGRATIONS, "index")
         self._check_embedder()
-        self._matrix: npt.NDArray[np.float32] | None = None
-        self._rowids: npt.NDArray[np.int64] | None = None
+        self._vectors = VectorSearch(
+            self._conn,
+            self._lock,
+            path,
+            embedder.dimension,
+            ann_min_passages=ann_min_passages,
+            ann_search_effort=ann_search_effort,
+        )
 
     def _check_embedder(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='embedder'").fetchone()
@@ -129,7 +155,11 @@ class LocalIndex:
         )
 
     def add(self, documents: Iterable[Document], collection: str = "") -> IngestStats:
-        """Chunk, embed and store documents; a document already present is replaced."""
+        """Chunk, embed and store documents; a document already present is replaced.
+
+        Afterwards the approximate vector index is built, updated or dropped as the
+        index's size asks (once per call, not per batch: a bulk ingest builds it once).
+        """
         stats = IngestStats()
         batch: list[Document] = []
         for document in documents:
@@ -139,6 +169,7 @@ class LocalIndex:
                 batch = []
         if batch:
             self._add_batch(batch, collection, stats)
+        self._vectors.maintain()
         return stats
 
     def _add_batch(self, documents: list[Document], collection: str, stats: IngestStats) -> None:
@@ -182,26 +213,12 @@ class LocalIndex:
             except Exception:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._matrix = None
         stats.documents += len(documents)
         stats.passages += len(rows)
 
-    def _vectors(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        with self._lock:
-            if self._matrix is None or self._rowids is None:
-                rows = self._conn.execute("SELECT rowid, vector FROM passages").fetchall()
-                dim = self.embedder.dimension
-                matrix = np.zeros((len(rows), dim), dtype=np.float32)
-                rowids = np.zeros(len(rows), dtype=np.int64)
-                for i, row in enumerate(rows):
-                    rowids[i] = row["rowid"]
-                    matrix[i] = np.frombuffer(row["vector"], dtype=np.float32)
-                self._matrix, self._rowids = matrix, rowids
-            return self._matrix, self._rowids
-
     def search(self, query: str, limit: int) -> list[Hit]:
         """Fuse BM25 and vector rankings with reciprocal rank fusion."""
-        if self.count() == 0:
+        if self._conn.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is None:
             raise EmptyIndexError(
                 "The local index is empty; run `factdesk ingest --sample` or ingest your own files."
             )
@@ -241,28 +258,43 @@ class LocalIndex:
         return found
 
     def _bm25(self, query: str) -> list[int]:
-        match = fts_query(query)
-        if not match:
+        """BM25's best passages for the query's content words.
+
+        FTS5 scores every passage that matches any word of an OR query, so a word found in
+        a large share of a big index ("known", "city" at a million passages) costs tens of
+        milliseconds while its low IDF barely moves the ranking: a word in
+        `bm25_common_passages` passages or more is left out when the query has rarer
+        ones. When all its words are that common, only that many matches per word are
+        scored. Below that size nothing changes.
+        """
+        terms = fts_terms(query)
+        if not terms:
             return []
+        cap = self.bm25_common_passages
+        rare = [term for term in terms if len(terms) == 1 or self._matches(term, cap) < cap]
+        kept = rare or terms
         try:
             rows = self._conn.execute(
-                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? "
-                "ORDER BY bm25(passages_fts, 2.0, 1.0) LIMIT ?",
-                (match, self.bm25_candidates),
+                "SELECT rowid FROM (SELECT rowid, bm25(passages_fts, 2.0, 1.0) AS score "
+                "FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?) ORDER BY score LIMIT ?",
+                (" OR ".join(kept), cap * len(kept), self.bm25_candidates),
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise BackendError("index", f"full-text query failed: {exc}") from exc
         return [int(row["rowid"]) for row in rows]
 
+    def _matches(self, term: str, cap: int) -> int:
+        """Passages that contain `term`, counted up to `cap` (cheap: no scoring)."""
+        return int(
+            self._conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
+                "LIMIT ?)",
+                (term, cap),
+            ).fetchone()[0]
+        )
+
     def _nearest(self, query: str) -> list[int]:
-        matrix, rowids = self._vectors()
-        if len(rowids) == 0:
-            return []
-        scores = matrix @ self.embedder.embed([query])[0]
-        k = min(self.vector_candidates, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [int(rowids[i]) for i in top]
+        return self._vectors.nearest(self.embedder.embed([query])[0], self.vector_candidates)
 
     def _passages(self, rowids: Sequence[int]) -> dict[int, Passage]:
         if not rowids:
@@ -277,6 +309,7 @@ class LocalIndex:
         return {int(row["rowid"]): _passage(row) for row in rows}
 
     def close(self) -> None:
+        self._vectors.release()
         self._conn.close()
 
 
@@ -300,8 +333,30 @@ class LocalIndexSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
     bm25_candidates: int = Field(default=50, ge=1, description="Passages BM25 ranks per query.")
+    bm25_common_passages: int = Field(
+        default=10_000,
+        ge=1,
+        description="A query word found in this many passages or more is left out of "
+        "BM25 when the query has rarer words (and when all are that common, only this "
+        "many matches per word are ranked): scoring every match of a common word costs "
+        "tens of milliseconds at a million passages and adds little.",
+    )
     vector_candidates: int = Field(
         default=50, ge=1, description="Passages the vector search ranks per query."
+    )
+    ann_min_passages: int = Field(
+        default=50_000,
+        ge=1,
+        description="Passages from which the vector search uses an approximate index "
+        "(faiss IVF), saved beside the index file as `.faiss` and kept in step with every "
+        "ingest, instead of comparing the query with every vector.",
+    )
+    ann_search_effort: int = Field(
+        default=100,
+        ge=1,
+        description="Groups of vectors (IVF lists, sqrt(passages) of them: 1,000 at a "
+        "million) the approximate index scans per query: more is slower and closer to "
+        "exact search.",
     )
 
 
@@ -317,7 +372,10 @@ def open_index(
         context.embedder,
         rrf_k=settings.search.rrf_k,
         bm25_candidates=options.bm25_candidates,
+        bm25_common_passages=options.bm25_common_passages,
         vector_candidates=options.vector_candidates,
+        ann_min_passages=options.ann_min_passages,
+        ann_search_effort=options.ann_search_effort,
         chunk_words=settings.index.chunk_words,
         chunk_overlap_words=settings.index.chunk_overlap_words,
     )
