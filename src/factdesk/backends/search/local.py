@@ -6,6 +6,8 @@ each passage keeps its document's title, URL, outlet and date so it can be cited
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -62,6 +64,11 @@ INDEX_MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: what each document was indexed from, so that ingesting it again unchanged skips
+    # the embedding; documents indexed before have '' and are embedded once more
+    """
+    ALTER TABLE documents ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 
@@ -69,6 +76,7 @@ INDEX_MIGRATIONS: tuple[str, ...] = (
 class IngestStats:
     documents: int = 0
     passages: int = 0
+    skipped: int = 0  # documents already indexed from the same content
 
 
 class LocalIndex:
@@ -128,20 +136,66 @@ class LocalIndex:
             is not None
         )
 
+    def content_hash(self, document: Document, collection: str) -> str:
+        """SHA-256 of everything a document's stored rows are made from: its text and
+        metadata, the collection, and the chunking (other chunk sizes make other passages)."""
+        content = [
+            document.title,
+            document.text,
+            document.url,
+            document.domain,
+            document.outlet,
+            document.published.isoformat() if document.published else None,
+            document.source_type,
+            collection,
+            self.chunk_words,
+            self.chunk_overlap_words,
+        ]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
     def add(self, documents: Iterable[Document], collection: str = "") -> IngestStats:
-        """Chunk, embed and store documents; a document already present is replaced."""
+        """Chunk, embed and store documents. A document already indexed from the same
+        content is skipped (embedding is the slow part); one that changed is replaced."""
         stats = IngestStats()
         batch: list[Document] = []
         for document in documents:
             batch.append(document)
             if len(batch) >= 256:
-                self._add_batch(batch, collection, stats)
+                self._add_changed(batch, collection, stats)
                 batch = []
         if batch:
-            self._add_batch(batch, collection, stats)
+            self._add_changed(batch, collection, stats)
         return stats
 
-    def _add_batch(self, documents: list[Document], collection: str, stats: IngestStats) -> None:
+    def _add_changed(self, documents: list[Document], collection: str, stats: IngestStats) -> None:
+        # The last of several documents with one id wins, as if each were added in turn.
+        latest = {document.id: document for document in documents}
+        hashes = {doc_id: self.content_hash(d, collection) for doc_id, d in latest.items()}
+        known = self._stored_hashes(list(latest))
+        changed = [d for doc_id, d in latest.items() if known.get(doc_id) != hashes[doc_id]]
+        stats.skipped += len(documents) - len(changed)
+        if changed:
+            self._add_batch(changed, collection, hashes, stats)
+
+    def _stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT id, content_hash FROM documents WHERE id IN ({marks})", chunk
+                ).fetchall()
+            found.update((row["id"], row["content_hash"]) for row in rows)
+        return found
+
+    def _add_batch(
+        self,
+        documents: list[Document],
+        collection: str,
+        hashes: dict[str, str],
+        stats: IngestStats,
+    ) -> None:
         rows: list[tuple[str, str, int, str, str]] = []
         for document in documents:
             for position, chunk in enumerate(
@@ -159,8 +213,8 @@ class LocalIndex:
                     self._conn.execute("DELETE FROM passages WHERE doc_id=?", (document.id,))
                     self._conn.execute(
                         "INSERT OR REPLACE INTO documents(id, title, url, domain, outlet, "
-                        "published, source_type, collection, added_at) "
-                        "VALUES (?,?,?,?,?,?,?,?,?)",
+                        "published, source_type, collection, added_at, content_hash) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (
                             document.id,
                             document.title,
@@ -171,6 +225,7 @@ class LocalIndex:
                             document.source_type,
                             collection,
                             now,
+                            hashes[document.id],
                         ),
                     )
                 self._conn.executemany(
