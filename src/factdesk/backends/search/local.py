@@ -72,6 +72,12 @@ INDEX_MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Documents embedded per call: the embedder sorts a call's passages by length, and the
+# more it sees, the less its batches pad (on the sample, 16 a batch: 256 documents pad
+# 5.2%, 2048 pad 0.8%).
+WINDOW = 2048
+
+
 @dataclass
 class IngestStats:
     documents: int = 0
@@ -160,7 +166,7 @@ class LocalIndex:
         batch: list[Document] = []
         for document in documents:
             batch.append(document)
-            if len(batch) >= 256:
+            if len(batch) >= WINDOW:
                 self._add_changed(batch, collection, stats)
                 batch = []
         if batch:
