@@ -109,6 +109,14 @@ def test_ingest_check_list_show(env, corpus, tmp_path):
     assert_clean_error(factdesk(env, "show", "nope"), 4, "No stored check")
 
 
+def test_ingesting_again_reports_the_unchanged_documents_it_skipped(env, corpus):
+    assert "0 unchanged document(s) skipped" in factdesk(env, "ingest", str(corpus)).stderr
+    again = factdesk(env, "ingest", str(corpus))
+    assert again.returncode == 0, again.stderr
+    assert "Ingested 0 document(s)" in again.stderr
+    assert "5 unchanged document(s) skipped" in again.stderr
+
+
 def test_ingest_reports_bad_files_and_keeps_good_ones(env, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -54,6 +54,7 @@ class IngestReport:
     files: int = 0
     documents: int = 0
     passages: int = 0
+    skipped: int = 0  # documents already indexed from the same content
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -237,7 +238,9 @@ def ingest_paths(
         report.files += 1
         report.documents += stats.documents
         report.passages += stats.passages
-        progress(f"{path}: {stats.documents} document(s), {stats.passages} passage(s)")
+        report.skipped += stats.skipped
+        unchanged = f", {stats.skipped} unchanged" if stats.skipped else ""
+        progress(f"{path}: {stats.documents} document(s), {stats.passages} passage(s){unchanged}")
     return report
 
 
@@ -266,7 +269,9 @@ def ingest_sample(
     index: LocalIndex, models_dir: Path, titles: set[str] | None = None
 ) -> IngestReport:
     stats = index.add(sample_documents(models_dir, titles), collection="sample")
-    return IngestReport(files=1, documents=stats.documents, passages=stats.passages)
+    return IngestReport(
+        files=1, documents=stats.documents, passages=stats.passages, skipped=stats.skipped
+    )
 
 
 def document_from_page(page: Page) -> Document:
@@ -286,7 +291,11 @@ def _indexed(
 ) -> IngestReport:
     stats = index.add(documents, collection="web")
     return IngestReport(
-        files=sources, documents=stats.documents, passages=stats.passages, problems=problems
+        files=sources,
+        documents=stats.documents,
+        passages=stats.passages,
+        skipped=stats.skipped,
+        problems=problems,
     )
 
 

@@ -56,7 +56,10 @@ def ingest(
     if sample:
         with err.status("ingesting the sample…"):
             done = ingest_sample(index, settings.models_dir)
-        err.print(f"Sample: {done.documents} articles, {done.passages} passages.")
+        err.print(
+            f"Sample: {done.documents} articles, {done.passages} passages; "
+            f"{done.skipped} unchanged articles skipped."
+        )
     results: list[IngestReport] = []
 
     def say(line: str) -> None:
@@ -75,7 +78,8 @@ def ingest(
         err.print(
             f"Ingested {sum(r.documents for r in results)} document(s) from "
             f"{sum(r.files for r in results)} file(s) or page(s) as "
-            f"{sum(r.passages for r in results)} passage(s)."
+            f"{sum(r.passages for r in results)} passage(s); "
+            f"{sum(r.skipped for r in results)} unchanged document(s) skipped."
         )
     for note in (n for r in results for n in r.notes):
         err.print("[yellow]Note:[/yellow]", shown(note))

@@ -6,6 +6,8 @@ each passage keeps its document's title, URL, outlet and date so it can be cited
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -17,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
+from factdesk.backends.search.index_schema import INDEX_MIGRATIONS
 from factdesk.backends.search.vectors import VectorSearch
 from factdesk.errors import BackendError, EmptyIndexError
 from factdesk.plugins import Backend, BuildContext, Registry
@@ -26,65 +29,17 @@ from factdesk.settings import reveal
 from factdesk.sqlitedb import connect, fts_terms, migrate
 from factdesk.text import chunk_text
 
-INDEX_MIGRATIONS: tuple[str, ...] = (
-    # 1: documents, passages, full-text index and embeddings
-    """
-    CREATE TABLE documents (
-        id TEXT PRIMARY KEY,
-        title TEXT NOT NULL,
-        url TEXT NOT NULL DEFAULT '',
-        domain TEXT NOT NULL DEFAULT '',
-        outlet TEXT NOT NULL DEFAULT '',
-        published TEXT,
-        source_type TEXT NOT NULL DEFAULT 'other',
-        collection TEXT NOT NULL DEFAULT '',
-        added_at TEXT NOT NULL
-    );
-    CREATE TABLE passages (
-        rowid INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        title TEXT NOT NULL,
-        text TEXT NOT NULL,
-        vector BLOB NOT NULL
-    );
-    CREATE INDEX passages_doc ON passages(doc_id);
-    CREATE VIRTUAL TABLE passages_fts USING fts5(
-        title, text, content='passages', content_rowid='rowid',
-        tokenize='porter unicode61 remove_diacritics 2'
-    );
-    CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
-        INSERT INTO passages_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
-    END;
-    CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
-        INSERT INTO passages_fts(passages_fts, rowid, title, text)
-        VALUES ('delete', old.rowid, old.title, old.text);
-    END;
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    # 2: every passage rowid inserted, deleted or given a new vector, in order, so the
-    # approximate vector index (vectors.py) knows which of its entries are stale
-    """
-    CREATE TABLE passage_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, passage INTEGER NOT NULL);
-    CREATE TRIGGER passages_log_ai AFTER INSERT ON passages BEGIN
-        INSERT INTO passage_log(passage) VALUES (new.rowid);
-    END;
-    CREATE TRIGGER passages_log_ad AFTER DELETE ON passages BEGIN
-        INSERT INTO passage_log(passage) VALUES (old.rowid);
-    END;
-    CREATE TRIGGER passages_log_au AFTER UPDATE OF rowid, vector ON passages BEGIN
-        INSERT INTO passage_log(passage) VALUES (old.rowid);
-        INSERT INTO passage_log(passage) VALUES (new.rowid);
-    END;
-    """,
-)
+# Documents embedded per call: the embedder sorts a call's passages by length, and the
+# more it sees, the less its batches pad (on the sample, 16 a batch: 256 documents pad
+# 5.2%, 2048 pad 0.8%).
+WINDOW = 2048
 
 
 @dataclass
 class IngestStats:
     documents: int = 0
     passages: int = 0
+    skipped: int = 0  # documents already indexed from the same content
 
 
 class LocalIndex:
@@ -154,8 +109,26 @@ class LocalIndex:
             is not None
         )
 
+    def content_hash(self, document: Document, collection: str) -> str:
+        """SHA-256 of everything a document's stored rows are made from: its text and
+        metadata, the collection, and the chunking (other chunk sizes make other passages)."""
+        content = [
+            document.title,
+            document.text,
+            document.url,
+            document.domain,
+            document.outlet,
+            document.published.isoformat() if document.published else None,
+            document.source_type,
+            collection,
+            self.chunk_words,
+            self.chunk_overlap_words,
+        ]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
     def add(self, documents: Iterable[Document], collection: str = "") -> IngestStats:
-        """Chunk, embed and store documents; a document already present is replaced.
+        """Chunk, embed and store documents. A document already indexed from the same
+        content is skipped (embedding is the slow part); one that changed is replaced.
 
         Afterwards the approximate vector index is built, updated or dropped as the
         index's size asks (once per call, not per batch: a bulk ingest builds it once).
@@ -164,15 +137,43 @@ class LocalIndex:
         batch: list[Document] = []
         for document in documents:
             batch.append(document)
-            if len(batch) >= 256:
-                self._add_batch(batch, collection, stats)
+            if len(batch) >= WINDOW:
+                self._add_changed(batch, collection, stats)
                 batch = []
         if batch:
-            self._add_batch(batch, collection, stats)
+            self._add_changed(batch, collection, stats)
         self._vectors.maintain()
         return stats
 
-    def _add_batch(self, documents: list[Document], collection: str, stats: IngestStats) -> None:
+    def _add_changed(self, documents: list[Document], collection: str, stats: IngestStats) -> None:
+        # The last of several documents with one id wins, as if each were added in turn.
+        latest = {document.id: document for document in documents}
+        hashes = {doc_id: self.content_hash(d, collection) for doc_id, d in latest.items()}
+        known = self._stored_hashes(list(latest))
+        changed = [d for doc_id, d in latest.items() if known.get(doc_id) != hashes[doc_id]]
+        stats.skipped += len(documents) - len(changed)
+        if changed:
+            self._add_batch(changed, collection, hashes, stats)
+
+    def _stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT id, content_hash FROM documents WHERE id IN ({marks})", chunk
+                ).fetchall()
+            found.update((row["id"], row["content_hash"]) for row in rows)
+        return found
+
+    def _add_batch(
+        self,
+        documents: list[Document],
+        collection: str,
+        hashes: dict[str, str],
+        stats: IngestStats,
+    ) -> None:
         rows: list[tuple[str, str, int, str, str]] = []
         for document in documents:
             for position, chunk in enumerate(
@@ -190,8 +191,8 @@ class LocalIndex:
                     self._conn.execute("DELETE FROM passages WHERE doc_id=?", (document.id,))
                     self._conn.execute(
                         "INSERT OR REPLACE INTO documents(id, title, url, domain, outlet, "
-                        "published, source_type, collection, added_at) "
-                        "VALUES (?,?,?,?,?,?,?,?,?)",
+                        "published, source_type, collection, added_at, content_hash) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (
                             document.id,
                             document.title,
@@ -202,6 +203,7 @@ class LocalIndex:
                             document.source_type,
                             collection,
                             now,
+                            hashes[document.id],
                         ),
                     )
                 self._conn.executemany(
