@@ -57,7 +57,7 @@ def fill_empty_index(desk: Desk) -> None:
         return
     err.print(
         "The local index is empty: loading the bundled Wikipedia sample "
-        "(10,033 articles; about three minutes, once)."
+        "(10,033 articles; about two minutes, once)."
     )
     with err.status("ingesting the sample…"):
         result = ingest_sample(local, models_dir)
