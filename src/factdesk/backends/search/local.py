@@ -151,7 +151,7 @@ class LocalIndex:
         hashes = {doc_id: self.content_hash(d, collection) for doc_id, d in latest.items()}
         known = self._stored_hashes(list(latest))
         changed = [d for doc_id, d in latest.items() if known.get(doc_id) != hashes[doc_id]]
-        stats.skipped += len(documents) - len(changed)
+        stats.skipped += len(latest) - len(changed)
         if changed:
             self._add_batch(changed, collection, hashes, stats)
 
