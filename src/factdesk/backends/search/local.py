@@ -112,15 +112,11 @@ class LocalIndex:
     def content_hash(self, document: Document, collection: str) -> str:
         """SHA-256 of everything a document's stored rows are made from: its text and
         metadata, the collection, and the chunking (other chunk sizes make other passages)."""
+        title, *rest = _stored_fields(document, collection)
         content = [
-            document.title,
+            title,
             document.text,
-            document.url,
-            document.domain,
-            document.outlet,
-            document.published.isoformat() if document.published else None,
-            document.source_type,
-            collection,
+            *rest,
             self.chunk_words,
             self.chunk_overlap_words,
         ]
@@ -195,13 +191,7 @@ class LocalIndex:
                         "VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (
                             document.id,
-                            document.title,
-                            document.url,
-                            document.domain,
-                            document.outlet,
-                            document.published.isoformat() if document.published else None,
-                            document.source_type,
-                            collection,
+                            *_stored_fields(document, collection),
                             now,
                             hashes[document.id],
                         ),
@@ -313,6 +303,19 @@ class LocalIndex:
     def close(self) -> None:
         self._vectors.release()
         self._conn.close()
+
+
+def _stored_fields(document: Document, collection: str) -> tuple[str | None, ...]:
+    """A document's row in `documents` after its id, in column order (title to collection)."""
+    return (
+        document.title,
+        document.url,
+        document.domain,
+        document.outlet,
+        document.published.isoformat() if document.published else None,
+        document.source_type,
+        collection,
+    )
 
 
 def _passage(row: sqlite3.Row) -> Passage:
