@@ -55,6 +55,7 @@ def _both(model: LlamaCppLLM, request: LLMRequest) -> tuple[str, str]:
         repeat_penalty=REPEAT_PENALTY,
     )["choices"][0]["text"]
     llm.reset()
+    model._evaluate(tokens)
     decoded, _ = llama_decode.generate(
         llm,
         tokens,

@@ -231,6 +231,7 @@ class LlamaCppLLM:
         """Greedy requests (all of the desk's) take the faster greedy decoder; a sampled
         one goes through llama-cpp-python's own sampler chain."""
         if request.temperature == 0:
+            self._evaluate(tokens)
             return llama_decode.generate(
                 self._llm,
                 tokens,
@@ -285,12 +286,17 @@ class LlamaCppLLM:
                 ids.add(encoded[0])
         return float(sum(float(probs[i]) for i in ids))
 
-    def _last_logits(self, tokens: list[int]) -> np.ndarray:
+    def _evaluate(self, tokens: list[int]) -> None:
+        """Evaluate `tokens` after the longest cached prefix, so the last one's logits are
+        current (at least one token is always decoded, for fresh logits)."""
         llm = self._llm
         cached = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
-        keep = min(cached, len(tokens) - 1)  # always decode at least one token
-        self._truncate(keep)
+        self._truncate(min(cached, len(tokens) - 1))
         llm.eval(tokens[llm.n_tokens :])
+
+    def _last_logits(self, tokens: list[int]) -> np.ndarray:
+        llm = self._llm
+        self._evaluate(tokens)
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
 
 

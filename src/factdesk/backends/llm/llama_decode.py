@@ -75,22 +75,6 @@ def _penalised(
     return scores
 
 
-def evaluate_prompt(llm: Any, tokens: Sequence[int]) -> None:
-    """Leave the model with `tokens` evaluated and the last one's logits current, reusing
-    the longest cached prefix (at least one token is always evaluated, for fresh logits)."""
-    cached = 0
-    for had, wanted in zip(llm.input_ids[: llm.n_tokens].tolist(), tokens, strict=False):
-        if had != wanted:
-            break
-        cached += 1
-    keep = min(cached, len(tokens) - 1)
-    if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
-        llm.n_tokens = keep
-    else:
-        llm.reset()
-    llm.eval(list(tokens[llm.n_tokens :]))
-
-
 def generate(
     llm: Any,
     prompt: Sequence[int],
@@ -100,16 +84,15 @@ def generate(
     grammar: Any = None,
     repeat_penalty: float = 1.1,
 ) -> tuple[str, int]:
-    """(text, tokens generated) of the greedy continuation of `prompt`, cut before the
-    first stop string; the end-of-generation token is neither counted nor shown."""
+    """(text, tokens generated) of the greedy continuation of `prompt`, which the model
+    has just evaluated, cut before the first stop string; the end-of-generation token is
+    neither counted nor shown."""
     import llama_cpp
 
     vocab = llm._model.vocab
-    evaluate_prompt(llm, prompt)
     allowed = GrammarFilter(llm, grammar) if grammar is not None else None
     recent: deque[int] = deque(maxlen=PENALTY_WINDOW)
     generated: list[int] = []
-    text = ""
     try:
         for _ in range(max_tokens):
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
@@ -123,12 +106,18 @@ def generate(
                 allowed.accept(token)
             recent.append(token)
             generated.append(token)
-            text = llm.detokenize(generated, prev_tokens=list(prompt)).decode("utf-8", "ignore")
-            found = [text.find(s) for s in stop if s and s in text]
-            if found:
-                return text[: min(found)], len(generated)
+            if stop:  # only stop strings need the text while generating
+                text = _text(llm, prompt, generated)
+                found = [text.find(s) for s in stop if s and s in text]
+                if found:
+                    return text[: min(found)], len(generated)
             llm.eval([token])
     finally:
         if allowed is not None:
             allowed.close()
-    return text, len(generated)
+    return _text(llm, prompt, generated), len(generated)
+
+
+def _text(llm: Any, prompt: Sequence[int], generated: list[int]) -> str:
+    decoded: bytes = llm.detokenize(generated, prev_tokens=list(prompt))
+    return decoded.decode("utf-8", "ignore")
